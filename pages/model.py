@@ -1,0 +1,6 @@
+"""Model page."""
+
+import streamlit as st
+
+st.title("Model")
+st.caption("Choose, train or upload a model; its layers and test accuracy.")
