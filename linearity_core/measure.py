@@ -1,0 +1,214 @@
+"""The linearity measure over any predict function, with alibi's public signatures.
+
+``L(x) = || sum_i a_i f(M(v_i)) - f(M(sum_i a_i v_i)) ||`` (global) or the mean over
+samples of the pairwise version; ``f = log`` for a classifier's probabilities.
+Alibi users switch by changing one import; ``seed`` is new.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from linearity_core.config import LOG_EPS, Agg, MeasureConfig, Method, ModelType
+from linearity_core.errors import LinearityError
+from linearity_core.sampling import KnnIndex, grid_samples, infer_feature_range, instance_generators
+
+PredictFn = Callable[[np.ndarray], np.ndarray]
+# Inputs sent to predict_fn at once; keeps memory bounded for large x.
+PREDICT_BATCH = 4096
+# Tolerance on row sums when checking that classifier outputs are probabilities.
+PROB_ATOL = 1e-3
+
+
+def check_instances(x: np.ndarray, input_shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Validate a batch of instances and return it as float32 (float64 is kept)."""
+    arr = np.asarray(x)
+    if arr.ndim < 2:
+        raise LinearityError(f"x must be a batch of instances, shape (n, ...); got {arr.shape}")
+    if len(arr) == 0:
+        raise LinearityError("x is empty: pass at least one instance")
+    if not np.issubdtype(arr.dtype, np.number):
+        raise LinearityError(f"x must be numeric, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)):
+        raise LinearityError("x contains NaN or inf; clean or drop those instances first")
+    if input_shape is not None and tuple(arr.shape[1:]) != tuple(input_shape):
+        raise LinearityError(
+            f"x has instance shape {arr.shape[1:]} but the model expects {tuple(input_shape)}"
+        )
+    return arr if arr.dtype == np.float64 else arr.astype(np.float32)
+
+
+def forward_inputs(x: np.ndarray, samples: np.ndarray, alphas: np.ndarray, agg: Agg) -> np.ndarray:
+    """One forward batch: the instances, their samples, then the superpositions.
+
+    ``x`` is ``(c, *shape)``, ``samples`` is ``(c, n, *shape)``; returns
+    ``(c * (1 + n + m), *shape)`` with ``m = 1`` (global) or ``n`` (pairwise).
+    """
+    c, n, shape = samples.shape[0], samples.shape[1], samples.shape[2:]
+    a = alphas.astype(x.dtype)
+    if agg == "global":
+        mix = np.tensordot(a, samples, axes=([0], [1]))  # (c, *shape)
+    else:
+        mix = a[0] * x[:, None] + a[1] * samples  # (c, n, *shape)
+    return np.concatenate(
+        [x, samples.reshape((c * n, *shape)), mix.reshape((-1, *shape))], axis=0
+    ).astype(x.dtype, copy=False)
+
+
+def scores_from_outputs(
+    out: np.ndarray, c: int, n: int, alphas: np.ndarray, agg: Agg, log: bool
+) -> np.ndarray:
+    """Per-instance scores from the outputs of one :func:`forward_inputs` batch, ``(c,)``."""
+    flat = out.reshape(len(out), -1).astype(np.float64)  # (c*(1+n+m), n_out)
+    if log:
+        flat = np.log(flat + LOG_EPS)
+    fx, fv, fm = flat[:c], flat[c : c + c * n], flat[c + c * n :]
+    fv = fv.reshape(c, n, -1)  # (c, n, n_out)
+    a = alphas.astype(np.float64)
+    if agg == "global":
+        diff = np.tensordot(a, fv, axes=([0], [1])) - fm  # (c, n_out)
+        return np.linalg.norm(diff, axis=-1)
+    diff = a[0] * fx[:, None] + a[1] * fv - fm.reshape(c, n, -1)  # (c, n, n_out)
+    return np.linalg.norm(diff, axis=-1).mean(axis=1)
+
+
+def check_probabilities(out: np.ndarray) -> None:
+    """Classifier outputs must be probabilities; otherwise the log is meaningless."""
+    flat = out.reshape(len(out), -1)
+    if np.any(flat < 0) or not np.allclose(flat.sum(axis=1), 1.0, atol=PROB_ATOL):
+        raise LinearityError(
+            "model_type='classifier' needs probabilities (non-negative rows that sum to 1), "
+            "but predict_fn returned other values; use model_type='regressor' for logits "
+            "or other real-valued outputs"
+        )
+
+
+def measure_samples(
+    x: np.ndarray,
+    config: MeasureConfig,
+    feature_range: np.ndarray | None,
+    knn: KnnIndex | None,
+    indices: np.ndarray,
+) -> np.ndarray:
+    """The samples of ``config`` around ``x``: ``(n, n_samples, *shape)``."""
+    if config.method == "knn":
+        if knn is None:
+            raise LinearityError("method='knn' needs X_train, the set to take neighbours from")
+        return knn.samples(x, config.n_samples)
+    if feature_range is None:
+        raise LinearityError("method='grid' needs feature_range or X_train to infer it from")
+    rngs = instance_generators(config.seed, indices)
+    return grid_samples(
+        x, feature_range, rngs, n_samples=config.n_samples, epsilon=config.epsilon,
+        res=config.res, clip=config.clip,
+    )  # fmt: skip
+
+
+def score_instances(
+    predict_fn: PredictFn,
+    x: np.ndarray,
+    config: MeasureConfig,
+    model_type: ModelType,
+    feature_range: np.ndarray | None = None,
+    knn: KnnIndex | None = None,
+) -> np.ndarray:
+    """Scores of every instance of ``x`` under ``predict_fn``, ``(n,)``."""
+    if model_type not in ("classifier", "regressor"):
+        raise LinearityError(f"unknown model_type {model_type!r}; use classifier or regressor")
+    x = check_instances(x)
+    alphas = config.resolved_alphas()
+    chunk = max(1, PREDICT_BATCH // config.inputs_per_instance)
+    scores = np.empty(len(x), dtype=np.float64)
+    for start in range(0, len(x), chunk):
+        xc = x[start : start + chunk]
+        samples = measure_samples(xc, config, feature_range, knn, np.arange(start, start + len(xc)))
+        out = np.asarray(predict_fn(forward_inputs(xc, samples, alphas, config.agg)))
+        if model_type == "classifier":
+            check_probabilities(out)
+        scores[start : start + len(xc)] = scores_from_outputs(
+            out, len(xc), config.n_samples, alphas, config.agg, log=model_type == "classifier"
+        )
+    return scores
+
+
+def linearity_measure(
+    predict_fn: PredictFn,
+    x: np.ndarray,
+    feature_range: np.ndarray | list | None = None,
+    method: Method = "grid",
+    X_train: np.ndarray | None = None,
+    epsilon: float = 0.04,
+    nb_samples: int = 10,
+    res: int = 100,
+    alphas: np.ndarray | None = None,
+    agg: Agg = "global",
+    model_type: ModelType = "classifier",
+    seed: int | None = None,
+) -> np.ndarray:
+    """Linearity score of ``predict_fn`` around each instance of ``x`` (lower is more linear).
+
+    Same signature and defaults as ``alibi.confidence.linearity_measure``, plus ``seed``.
+
+    >>> lin = linearity_measure(lambda v: 2 * v, np.ones((3, 4)), X_train=np.eye(4),
+    ...                         model_type="regressor", seed=0)
+    >>> bool(np.all(lin < 1e-6))
+    True
+    """
+    config = MeasureConfig(
+        method=method, agg=agg, n_samples=nb_samples, epsilon=epsilon, res=res,
+        alphas=None if alphas is None else tuple(np.ravel(alphas)), seed=seed,
+    )  # fmt: skip
+    knn = KnnIndex(check_instances(X_train)) if method == "knn" and X_train is not None else None
+    if feature_range is None and method == "grid" and X_train is not None:
+        feature_range = infer_feature_range(X_train)
+    fr = None if feature_range is None else np.asarray(feature_range, dtype=np.float64)
+    return score_instances(predict_fn, x, config, model_type, fr, knn)
+
+
+class LinearityMeasure:
+    """Alibi's ``LinearityMeasure``: ``fit`` on reference data, then ``score``.
+
+    Unlike alibi, the default feature range (``[0, 1]`` per feature, used when not fitted)
+    has one row per *flattened* feature, so images work unfitted too.
+    """
+
+    def __init__(
+        self,
+        method: Method = "grid",
+        epsilon: float = 0.04,
+        nb_samples: int = 10,
+        res: int = 100,
+        alphas: np.ndarray | None = None,
+        model_type: ModelType = "classifier",
+        agg: Agg = "pairwise",
+        verbose: bool = False,
+        seed: int | None = None,
+    ):
+        self.config = MeasureConfig(
+            method=method, agg=agg, n_samples=nb_samples, epsilon=epsilon, res=res,
+            alphas=None if alphas is None else tuple(np.ravel(alphas)), seed=seed,
+        )  # fmt: skip
+        if model_type not in ("classifier", "regressor"):
+            raise LinearityError(f"unknown model_type {model_type!r}; use classifier or regressor")
+        self.model_type: ModelType = model_type
+        self.verbose = verbose
+        self.is_fit = False
+        self.feature_range: np.ndarray | None = None
+        self.knn: KnnIndex | None = None
+
+    def fit(self, X_train: np.ndarray) -> "LinearityMeasure":
+        X = check_instances(X_train)
+        self.X_train = X
+        self.feature_range = infer_feature_range(X)
+        if self.config.method == "knn":
+            self.knn = KnnIndex(X)
+        self.is_fit = True
+        return self
+
+    def score(self, predict_fn: PredictFn, x: np.ndarray) -> np.ndarray:
+        x = check_instances(x)
+        fr = self.feature_range
+        if fr is None:
+            n_features = int(np.prod(x.shape[1:]))
+            fr = np.tile([0.0, 1.0], (n_features, 1))  # (n_features, 2)
+        return score_instances(predict_fn, x, self.config, self.model_type, fr, self.knn)

@@ -1,0 +1,189 @@
+"""Keras adapter: scores chosen layers of a model in one forward pass per chunk.
+
+One model whose outputs are the selected layers is run on a chunk laid out as
+``forward_inputs`` lays it out. Inside a compiled function each layer's activations are
+reduced to per-instance scores, so large conv activations never leave the graph.
+"""
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from linearity_core.config import LOG_EPS, Agg, ModelType
+from linearity_core.errors import LinearityError
+from linearity_core.results import LayerInfo, LayerKind
+
+IDENTITY = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+            "GaussianNoise", "GaussianDropout", "AlphaDropout", "Flatten", "Reshape",
+            "InputLayer", "Identity", "ActivityRegularization", "Permute"}  # fmt: skip
+LINEAR = {"Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D",
+          "Conv2DTranspose", "BatchNormalization", "Add", "Subtract", "Average",
+          "Concatenate", "AveragePooling2D", "GlobalAveragePooling2D", "Rescaling",
+          "Normalization", "EinsumDense", "ZeroPadding2D"}  # fmt: skip
+POOLING = {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "GlobalMaxPooling2D",
+           "GlobalMaxPooling1D"}  # fmt: skip
+ACTIVATION = {"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"}
+# Building a probe traces a graph; Keras tracing is not safe from two threads at once.
+_BUILD_LOCK = threading.Lock()
+
+
+def _activation_name(layer: Any) -> str | None:
+    act = getattr(layer, "activation", None)
+    return getattr(act, "__name__", None) if act is not None else None
+
+
+def layer_kind(layer: Any) -> LayerKind:
+    """Teaching category of a layer: linear, activation, pooling, identity or other."""
+    cls = type(layer).__name__
+    if cls in IDENTITY:
+        return "identity"
+    if cls in ACTIVATION:
+        return "activation"
+    if cls in POOLING:
+        return "pooling"
+    if cls in LINEAR and _activation_name(layer) in (None, "linear"):
+        return "linear"
+    return "other"
+
+
+def ends_in_softmax(layer: Any) -> bool:
+    """True for a Softmax layer, an Activation('softmax') or a layer with softmax activation."""
+    return type(layer).__name__ == "Softmax" or _activation_name(layer) == "softmax"
+
+
+def ensure_built(model: Any, input_shape: tuple[int, ...] | None) -> Any:
+    """Build a Sequential model that has no input yet, so its layers have outputs."""
+    try:
+        model.inputs  # noqa: B018 - raises on an unbuilt Sequential
+    except (AttributeError, ValueError):
+        if input_shape is None:
+            raise LinearityError("the model is not built; pass the input shape") from None
+        model.build((None, *input_shape))
+    if not model.inputs or len(model.inputs) != 1:
+        raise LinearityError("the model must have exactly one input")
+    return model
+
+
+def model_input_shape(model: Any) -> tuple[int, ...]:
+    return tuple(int(d) for d in model.inputs[0].shape[1:])
+
+
+def _floats(tensor: Any) -> int:
+    """Features per instance of a (possibly nested) symbolic output."""
+    import tensorflow as tf
+
+    return sum(int(np.prod([d or 1 for d in t.shape[1:]])) for t in tf.nest.flatten(tensor))
+
+
+def _layer_output(layer: Any) -> Any:
+    if len(getattr(layer, "_inbound_nodes", [])) > 1:
+        raise LinearityError(
+            f"layer {layer.name!r} is used more than once in the model, so its output is "
+            "ambiguous; leave it out of the selected layers"
+        )
+    try:
+        return layer.output
+    except (AttributeError, ValueError) as exc:
+        raise LinearityError(f"layer {layer.name!r} has no single output to score: {exc}") from exc
+
+
+def _logits_of(layer: Any) -> Any:
+    """The pre-softmax tensor of an output layer, for white-box scoring."""
+    if type(layer).__name__ in ("Softmax", "Activation"):
+        return layer.input
+    config = {**layer.get_config(), "activation": "linear", "name": f"{layer.name}_logits"}
+    twin = type(layer).from_config(config)
+    twin.build(layer.input.shape)
+    twin.set_weights(layer.get_weights())
+    return twin(layer.input)
+
+
+class LayerProbe:
+    """Scores of selected layers for a chunk of instances, from one forward pass."""
+
+    def __init__(
+        self,
+        model: Any,
+        layers: tuple[str, ...] | None,
+        *,
+        n_samples: int,
+        alphas: np.ndarray,
+        agg: Agg,
+        logits: bool = False,
+        input_shape: tuple[int, ...] | None = None,
+    ):
+        import keras
+        import tensorflow as tf
+
+        self.input_shape = model_input_shape(ensure_built(model, input_shape))
+        available = [lay for lay in model.layers if type(lay).__name__ != "InputLayer"]
+        names = [lay.name for lay in available]
+        wanted = names if layers is None else list(layers)
+        unknown = [n for n in wanted if n not in names]
+        if unknown:
+            raise LinearityError(
+                f"unknown layer(s) {', '.join(unknown)}; the model has {', '.join(names)}"
+            )
+        output_layer = available[-1]
+        outputs, infos, log_flags = [], [], []
+        for name in wanted:
+            layer = model.get_layer(name)
+            classify = layer is output_layer and ends_in_softmax(layer)
+            tensor = _logits_of(layer) if classify and logits else _layer_output(layer)
+            label = f"{name} (logits)" if classify and logits else name
+            outputs.append(tensor)
+            log_flags.append(classify and not logits)
+            shape = tuple(tf.nest.flatten(tensor)[0].shape[1:])
+            mode: ModelType = "classifier" if classify and not logits else "regressor"
+            infos.append(LayerInfo(label, type(layer).__name__, shape, layer_kind(layer), mode))
+        self.layers = tuple(infos)
+        self.is_classifier = ends_in_softmax(output_layer)
+        with _BUILD_LOCK:
+            feature_model = keras.Model(
+                inputs=model.inputs[0], outputs=[*outputs, _layer_output(output_layer)]
+            )
+        self.n_samples = n_samples
+        mixes = 1 if agg == "global" else n_samples
+        self.per_instance = 1 + n_samples + mixes
+        a = tf.constant(np.asarray(alphas, dtype=np.float32))
+
+        def reduce(out: Any, c: Any, log: bool) -> Any:
+            parts = [tf.reshape(t, [tf.shape(t)[0], -1]) for t in tf.nest.flatten(out)]
+            flat = tf.cast(tf.concat(parts, axis=1), tf.float32)  # (c*per_instance, n_out)
+            if log:
+                flat = tf.math.log(flat + LOG_EPS)
+            fx = flat[:c]
+            fv = tf.reshape(flat[c : c + c * n_samples], [c, n_samples, -1])
+            fm = flat[c + c * n_samples :]
+            if agg == "global":
+                diff = tf.einsum("s,csf->cf", a, fv) - fm  # (c, n_out)
+                return tf.norm(diff, axis=-1)
+            diff = a[0] * fx[:, None] + a[1] * fv - tf.reshape(fm, [c, n_samples, -1])
+            return tf.reduce_mean(tf.norm(diff, axis=-1), axis=1)
+
+        spec = tf.TensorSpec((None, *self.input_shape), tf.float32)
+
+        @tf.function(input_signature=[spec])
+        def chunk_scores(batch: Any) -> tuple[Any, Any]:
+            c = tf.shape(batch)[0] // self.per_instance
+            outs = feature_model(batch, training=False)
+            scores = [reduce(o, c, flag) for o, flag in zip(outs[:-1], log_flags, strict=True)]
+            final = tf.reshape(outs[-1][:c], [c, -1])
+            return tf.stack(scores, axis=1), final
+
+        self._fn = chunk_scores
+        # Every layer's activations exist during the forward pass, selected or not.
+        self.activation_floats = sum(_floats(lay.output) for lay in available)
+
+    def __call__(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores ``(c, n_layers)`` and predicted labels ``(c,)`` of a forward batch."""
+        scores, final = self._fn(batch.astype(np.float32, copy=False))
+        final = final.numpy()
+        predicted = final.argmax(axis=1) if final.shape[1] > 1 else np.full(len(final), -1)
+        return scores.numpy().astype(np.float64), predicted.astype(np.int64)
+
+    def bytes_per_instance(self) -> int:
+        """Memory one instance costs in a chunk: its inputs and every layer's activations."""
+        inputs = int(np.prod(self.input_shape))
+        return 4 * self.per_instance * (2 * inputs + self.activation_floats)

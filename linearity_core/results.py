@@ -1,0 +1,165 @@
+"""Run results as frozen dataclasses, their tidy frames and summaries.
+
+Compute once, plot many times: figures and tables are derived from a ``RunResult``,
+never recomputed.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from linearity_core.config import RunConfig
+
+LayerKind = Literal["linear", "activation", "pooling", "identity", "other"]
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What a scored layer is: name, Keras class, output shape and kind."""
+
+    name: str
+    class_name: str
+    output_shape: tuple[int | None, ...]
+    kind: LayerKind
+    mode: Literal["classifier", "regressor"] = "regressor"
+
+
+@dataclass(frozen=True)
+class Timings:
+    total_s: float = 0.0
+    sampling_s: float = 0.0
+    forward_s: float = 0.0
+    n_chunks: int = 0
+    chunk_size: int = 0
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Scores of a run, ``[n_instances, n_layers]``, with everything needed to read them."""
+
+    config: RunConfig
+    indices: np.ndarray  # (n,) positions in the dataset split
+    labels: np.ndarray  # (n,) true labels
+    predicted: np.ndarray  # (n,) predicted labels, -1 where the output is not a classifier
+    scores: np.ndarray  # (n, n_layers)
+    layers: tuple[LayerInfo, ...]
+    timings: Timings = field(default_factory=Timings)
+    partial: bool = False
+    n_planned: int = 0
+    dataset: str = ""
+    model: str = ""
+    class_names: tuple[str, ...] = ()
+    created_at: str = ""
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [layer.name for layer in self.layers]
+
+    @property
+    def output_layer(self) -> str:
+        return self.layers[-1].name
+
+    def class_name(self, label: int) -> str:
+        return self.class_names[label] if 0 <= label < len(self.class_names) else str(label)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame: one row per (instance, layer)."""
+        n, n_layers = self.scores.shape
+        return pd.DataFrame(
+            {
+                "instance": np.repeat(self.indices, n_layers),
+                "label": np.repeat(self.labels, n_layers),
+                "class_name": [
+                    self.class_name(int(lab)) for lab in np.repeat(self.labels, n_layers)
+                ],
+                "predicted": np.repeat(self.predicted, n_layers),
+                "layer": np.tile(self.layer_names, n),
+                "layer_index": np.tile(np.arange(n_layers), n),
+                "score": self.scores.reshape(-1),
+            }
+        )
+
+    def layer_summary(self) -> pd.DataFrame:
+        """Per layer, in model order: mean, std, standard error and quantiles."""
+        frame = summarise(self.to_frame(), ["layer_index", "layer"])
+        frame["kind"] = [self.layers[i].kind for i in frame["layer_index"]]
+        return frame
+
+    def class_summary(self, layer: str | None = None) -> pd.DataFrame:
+        """Per (layer, class): the same statistics; one layer if ``layer`` is given."""
+        frame = self.to_frame()
+        if layer is not None:
+            frame = frame[frame["layer"] == layer]
+        return summarise(frame, ["layer_index", "layer", "label", "class_name"])
+
+    def with_status(self, *, partial: bool) -> "RunResult":
+        return replace(self, partial=partial)
+
+    def meta(self) -> dict[str, Any]:
+        """JSON-ready description: config, layers, timings, provenance."""
+        return {
+            "config": self.config.to_dict(),
+            "layers": [asdict(layer) for layer in self.layers],
+            "timings": asdict(self.timings),
+            "partial": self.partial,
+            "n_planned": self.n_planned,
+            "dataset": self.dataset,
+            "model": self.model,
+            "class_names": list(self.class_names),
+            "created_at": self.created_at,
+        }
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "indices": self.indices,
+            "labels": self.labels,
+            "predicted": self.predicted,
+            "scores": self.scores,
+        }
+
+    @classmethod
+    def from_parts(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "RunResult":
+        layers = tuple(
+            LayerInfo(**{**layer, "output_shape": tuple(layer["output_shape"])})
+            for layer in meta["layers"]
+        )
+        return cls(
+            config=RunConfig.from_dict(meta["config"]),
+            layers=layers,
+            timings=Timings(**meta["timings"]),
+            partial=meta["partial"],
+            n_planned=meta["n_planned"],
+            dataset=meta["dataset"],
+            model=meta["model"],
+            class_names=tuple(meta["class_names"]),
+            created_at=meta["created_at"],
+            **{k: arrays[k] for k in ("indices", "labels", "predicted", "scores")},
+        )
+
+    def to_json(self) -> str:
+        """Config, layer info, summaries and timings as JSON (the CLI's ``run.json``)."""
+        doc = self.meta()
+        doc["layer_summary"] = self.layer_summary().to_dict(orient="records")
+        doc["class_summary"] = self.class_summary().to_dict(orient="records")
+        return json.dumps(doc, indent=2, default=_json_default)
+
+
+def summarise(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Mean, std, standard error, count and quantiles of ``score`` per group."""
+    grouped = frame.groupby(by, sort=True)["score"]
+    out = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    out["std"] = out["std"].fillna(0.0)
+    out["sem"] = out["std"] / np.sqrt(out["n"])
+    quantiles = grouped.quantile(np.array(QUANTILES)).unstack()
+    quantiles.columns = [f"q{int(q * 100):02d}" for q in QUANTILES]
+    return out.merge(quantiles.reset_index(), on=by)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
