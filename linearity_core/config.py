@@ -94,15 +94,17 @@ class RunConfig:
     """A whole run: the measure, which instances, which layers, and how the output is read."""
 
     measure: MeasureConfig = field(default_factory=lambda: MeasureConfig(n_samples=20))
-    n_instances: int | None = 100
+    n_instances: int | None = None  # 100 when per_class is not given either
     per_class: int | None = None
     layers: tuple[str, ...] | None = None
     logits: bool = False
     split: Literal["test", "train"] = "test"
 
     def __post_init__(self) -> None:
-        if (self.n_instances is None) == (self.per_class is None):
-            raise LinearityError("give exactly one of n_instances or per_class")
+        if self.n_instances is None and self.per_class is None:
+            object.__setattr__(self, "n_instances", 100)  # the notebook's default
+        if self.n_instances is not None and self.per_class is not None:
+            raise LinearityError("give n_instances or per_class, not both")
         count = self.n_instances if self.n_instances is not None else self.per_class
         if count is None or int(count) != count or count < 1:
             raise LinearityError(f"the number of instances must be at least 1, got {count!r}")

@@ -9,6 +9,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,11 +94,12 @@ def run_linearity(
             f"x has {len(x)} instances but labels has {len(labels)} and indices {len(idx)}"
         )
     m = config.measure
-    knn = None
+    neighbours = knn = None
     if m.method == "knn":
         if x_reference is None:
             raise LinearityError("method='knn' needs reference data (X_train) for neighbours")
         knn = KnnIndex(x_reference)
+        neighbours = knn.neighbours(x, m.n_samples)  # one blockwise search for all instances
     elif feature_range is None:
         if x_reference is None:
             raise LinearityError("grid sampling needs a feature_range or reference data")
@@ -105,13 +107,20 @@ def run_linearity(
     probe = layer_probe(model, config, x.shape[1:])
     alphas = m.resolved_alphas()
     n = len(x)
-    chunk = chunk_size or max(1, memory_budget // probe.bytes_per_instance())
-    chunk = min(chunk, n)
-    total = -(-n // chunk)
+    chunk = min(chunk_size or max(1, memory_budget // probe.bytes_per_instance()), n)
+    bounds = [(start, min(start + chunk, n)) for start in range(0, n, chunk)]
     scores = np.zeros((n, len(probe.layers)), dtype=np.float64)
     predicted = np.full(n, -1, dtype=np.int64)
     started, created = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     sampling_s = forward_s = 0.0
+
+    def forward_batch(start: int, stop: int) -> tuple[np.ndarray, float]:
+        t0 = time.perf_counter()
+        if knn is not None and neighbours is not None:
+            samples = knn.data[neighbours[start:stop]].astype(x.dtype, copy=False)
+        else:
+            samples = measure_samples(x[start:stop], m, feature_range, None, idx[start:stop])
+        return forward_inputs(x[start:stop], samples, alphas, m.agg), time.perf_counter() - t0
 
     def snapshot(done_n: int, chunks_done: int, *, done: bool, stopped: bool) -> RunProgress:
         elapsed = time.perf_counter() - started
@@ -123,21 +132,23 @@ def run_linearity(
             partial=done_n < n, n_planned=n, dataset=dataset, model=model_name,
             class_names=tuple(class_names), created_at=created,
         )  # fmt: skip
-        return RunProgress(chunks_done, total, done_n, n, elapsed, eta, result, done, stopped)
+        return RunProgress(chunks_done, len(bounds), done_n, n, elapsed, eta, result, done, stopped)
 
-    for k, start in enumerate(range(0, n, chunk)):
-        if should_stop is not None and should_stop():
-            yield snapshot(start, k, done=True, stopped=True)
-            return
-        stop = min(start + chunk, n)
-        t0 = time.perf_counter()
-        samples = measure_samples(x[start:stop], m, feature_range, knn, idx[start:stop])
-        batch = forward_inputs(x[start:stop], samples, alphas, m.agg)
-        t1 = time.perf_counter()
-        scores[start:stop], predicted[start:stop] = probe(batch)
-        sampling_s += t1 - t0
-        forward_s += time.perf_counter() - t1
-        yield snapshot(stop, k + 1, done=stop == n, stopped=False)
+    # The next chunk's samples are drawn on a worker thread while TensorFlow runs this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(forward_batch, *bounds[0])
+        for k, (start, stop) in enumerate(bounds):
+            if should_stop is not None and should_stop():
+                yield snapshot(start, k, done=True, stopped=True)
+                return
+            batch, prepare_s = pending.result()
+            if k + 1 < len(bounds):
+                pending = pool.submit(forward_batch, *bounds[k + 1])
+            t1 = time.perf_counter()
+            scores[start:stop], predicted[start:stop] = probe(batch)
+            sampling_s += prepare_s
+            forward_s += time.perf_counter() - t1
+            yield snapshot(stop, k + 1, done=stop == n, stopped=False)
 
 
 def compute_run(*args: Any, **kwargs: Any) -> RunResult:

@@ -39,37 +39,50 @@ def check_instances(x: np.ndarray, input_shape: tuple[int, ...] | None = None) -
 
 
 def forward_inputs(x: np.ndarray, samples: np.ndarray, alphas: np.ndarray, agg: Agg) -> np.ndarray:
-    """One forward batch: the instances, their samples, then the superpositions.
+    """One forward batch, position-major: all instances, then each sample, then each
+    superposition.
 
     ``x`` is ``(c, *shape)``, ``samples`` is ``(c, n, *shape)``; returns
-    ``(c * (1 + n + m), *shape)`` with ``m = 1`` (global) or ``n`` (pairwise).
+    ``(p * c, *shape)`` with ``p = 1 + n + m`` and ``m = 1`` (global) or ``n`` (pairwise), so
+    that outputs reshape to ``(p, c * n_out)`` for one matrix product per layer.
     """
-    c, n, shape = samples.shape[0], samples.shape[1], samples.shape[2:]
+    shape = samples.shape[2:]
     a = alphas.astype(x.dtype)
     if agg == "global":
-        mix = np.tensordot(a, samples, axes=([0], [1]))  # (c, *shape)
+        # einsum, not tensordot: BLAS threads would keep spinning and starve TensorFlow.
+        mix = np.einsum("s,cs...->c...", a, samples)[:, None]  # (c, 1, *shape)
     else:
         mix = a[0] * x[:, None] + a[1] * samples  # (c, n, *shape)
-    return np.concatenate(
-        [x, samples.reshape((c * n, *shape)), mix.reshape((-1, *shape))], axis=0
-    ).astype(x.dtype, copy=False)
+    batch = np.concatenate([x[:, None], samples, mix], axis=1)  # (c, p, *shape)
+    return np.swapaxes(batch, 0, 1).reshape((-1, *shape)).astype(x.dtype, copy=False)
+
+
+def difference_weights(alphas: np.ndarray, n: int, agg: Agg) -> np.ndarray:
+    """Rows ``w`` with ``w @ f(outputs of one instance)`` = superposed output minus output
+    of the superposed input, ``(m, 1 + n + m)``; one row (global) or one per sample.
+
+    >>> difference_weights(np.array([0.5, 0.5]), 2, "global").tolist()
+    [[0.0, 0.5, 0.5, -1.0]]
+    """
+    a = np.asarray(alphas, dtype=np.float64)
+    if agg == "global":
+        return np.concatenate([[0.0], a, [-1.0]])[None, :]
+    w = np.zeros((n, 1 + 2 * n))
+    w[:, 0] = a[0]
+    w[np.arange(n), 1 + np.arange(n)] = a[1]
+    w[np.arange(n), 1 + n + np.arange(n)] = -1.0
+    return w
 
 
 def scores_from_outputs(
     out: np.ndarray, c: int, n: int, alphas: np.ndarray, agg: Agg, log: bool
 ) -> np.ndarray:
     """Per-instance scores from the outputs of one :func:`forward_inputs` batch, ``(c,)``."""
-    flat = out.reshape(len(out), -1).astype(np.float64)  # (c*(1+n+m), n_out)
+    y = out.reshape(len(out) // c, c, -1).astype(np.float64)  # (p, c, n_out)
     if log:
-        flat = np.log(flat + LOG_EPS)
-    fx, fv, fm = flat[:c], flat[c : c + c * n], flat[c + c * n :]
-    fv = fv.reshape(c, n, -1)  # (c, n, n_out)
-    a = alphas.astype(np.float64)
-    if agg == "global":
-        diff = np.tensordot(a, fv, axes=([0], [1])) - fm  # (c, n_out)
-        return np.linalg.norm(diff, axis=-1)
-    diff = a[0] * fx[:, None] + a[1] * fv - fm.reshape(c, n, -1)  # (c, n, n_out)
-    return np.linalg.norm(diff, axis=-1).mean(axis=1)
+        y = np.log(y + LOG_EPS)
+    diff = np.einsum("mp,pcf->mcf", difference_weights(alphas, n, agg), y)  # (m, c, n_out)
+    return np.linalg.norm(diff, axis=-1).mean(axis=0)
 
 
 def check_probabilities(out: np.ndarray) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from linearity_core.config import LOG_EPS, Agg, ModelType
 from linearity_core.errors import LinearityError
+from linearity_core.measure import difference_weights
 from linearity_core.results import LayerInfo, LayerKind
 
 IDENTITY = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
@@ -36,7 +37,7 @@ def _activation_name(layer: Any) -> str | None:
 def layer_kind(layer: Any) -> LayerKind:
     """Teaching category of a layer: linear, activation, pooling, identity or other."""
     cls = type(layer).__name__
-    if cls in IDENTITY:
+    if cls in IDENTITY or (cls == "Activation" and _activation_name(layer) == "linear"):
         return "identity"
     if cls in ACTIVATION:
         return "activation"
@@ -74,6 +75,13 @@ def _floats(tensor: Any) -> int:
     import tensorflow as tf
 
     return sum(int(np.prod([d or 1 for d in t.shape[1:]])) for t in tf.nest.flatten(tensor))
+
+
+def _values_source(tensor: Any) -> Any:
+    """The tensor whose values ``tensor`` holds, seen through reshapes and identities."""
+    while tensor.op.type in ("Reshape", "Identity") and tensor.op.inputs:
+        tensor = tensor.op.inputs[0]
+    return tensor
 
 
 def _layer_output(layer: Any) -> Any:
@@ -146,30 +154,40 @@ class LayerProbe:
         self.n_samples = n_samples
         mixes = 1 if agg == "global" else n_samples
         self.per_instance = 1 + n_samples + mixes
-        a = tf.constant(np.asarray(alphas, dtype=np.float32))
 
-        def reduce(out: Any, c: Any, log: bool) -> Any:
-            parts = [tf.reshape(t, [tf.shape(t)[0], -1]) for t in tf.nest.flatten(out)]
-            flat = tf.cast(tf.concat(parts, axis=1), tf.float32)  # (c*per_instance, n_out)
+        per = self.per_instance
+        weights = tf.constant(difference_weights(alphas, n_samples, agg), tf.float32)
+
+        def reduce(out: Any, log: bool) -> Any:
+            # One (m, p) @ (p, c * n_out) matrix product per layer: the batch is laid out
+            # position-major, so no slices or transposes of large activations are needed.
+            parts = [tf.reshape(t, [per, -1, _floats(t)]) for t in tf.nest.flatten(out)]
+            y = parts[0] if len(parts) == 1 else tf.concat(parts, axis=2)  # (p, c, n_out)
             if log:
-                flat = tf.math.log(flat + LOG_EPS)
-            fx = flat[:c]
-            fv = tf.reshape(flat[c : c + c * n_samples], [c, n_samples, -1])
-            fm = flat[c + c * n_samples :]
-            if agg == "global":
-                diff = tf.einsum("s,csf->cf", a, fv) - fm  # (c, n_out)
-                return tf.norm(diff, axis=-1)
-            diff = a[0] * fx[:, None] + a[1] * fv - tf.reshape(fm, [c, n_samples, -1])
-            return tf.reduce_mean(tf.norm(diff, axis=-1), axis=1)
+                y = tf.math.log(y + LOG_EPS)
+            diff = tf.matmul(weights, tf.reshape(y, [per, -1]))  # (m, c * n_out)
+            diff = tf.reshape(diff, [weights.shape[0], -1, tf.shape(y)[2]])  # (m, c, n_out)
+            return tf.reduce_mean(tf.norm(diff, axis=-1), axis=0)
 
         spec = tf.TensorSpec((None, *self.input_shape), tf.float32)
 
-        @tf.function(input_signature=[spec])
+        @tf.function(input_signature=[spec], autograph=False)
         def chunk_scores(batch: Any) -> tuple[Any, Any]:
-            c = tf.shape(batch)[0] // self.per_instance
             outs = feature_model(batch, training=False)
-            scores = [reduce(o, c, flag) for o, flag in zip(outs[:-1], log_flags, strict=True)]
-            final = tf.reshape(outs[-1][:c], [c, -1])
+            # Scores are taken over flattened features, so a layer that only forwards or
+            # reshapes its input (Dropout at inference, Flatten) shares its input's score.
+            reduced: dict[Any, Any] = {}
+            scores = []
+            for out, flag in zip(outs[:-1], log_flags, strict=True):
+                key = (_values_source(out).ref(), flag) if tf.is_tensor(out) else None
+                if key is None or key not in reduced:
+                    score = reduce(out, flag)
+                    if key is None:
+                        scores.append(score)
+                        continue
+                    reduced[key] = score
+                scores.append(reduced[key])
+            final = tf.reshape(outs[-1], [per, -1, _floats(outs[-1])])[0]
             return tf.stack(scores, axis=1), final
 
         self._fn = chunk_scores

@@ -41,14 +41,22 @@ def instance_generators(
     return [np.random.default_rng([int(root), int(i)]) for i in indices]  # type: ignore[arg-type]
 
 
+def step_table(size: int, dtype: np.dtype | type = np.int32) -> np.ndarray:
+    """Draw j in ``0..2*size-1`` maps to step ``-(j+1)`` below ``size``, else ``j-size+1``."""
+    return np.concatenate([-np.arange(1, size + 1), np.arange(1, size + 1)]).astype(dtype)
+
+
+def _draws(rng: np.random.Generator, n_samples: int, n_features: int, size: int) -> np.ndarray:
+    dtype = np.uint16 if 2 * size <= 2**16 else np.int64  # small ints draw fastest
+    return rng.integers(0, 2 * size, size=(n_samples, n_features), dtype=dtype)
+
+
 def grid_steps(rng: np.random.Generator, n_samples: int, n_features: int, size: int) -> np.ndarray:
     """Signed lattice steps ``s * k`` with ``s`` in {-1, 1} and ``k`` uniform in ``1..size``.
 
     One draw per feature of every sample, ``(n_samples, n_features)``.
     """
-    draw = rng.integers(0, 2 * size, size=(n_samples, n_features), dtype=np.int32)
-    k = draw % size + 1
-    return np.where(draw < size, -k, k).astype(np.int32)
+    return step_table(size)[_draws(rng, n_samples, n_features, size)]
 
 
 def grid_samples(
@@ -83,10 +91,13 @@ def grid_samples(
         raise LinearityError(f"need one generator per instance: {len(rngs)} for {n} instances")
     size = max(2, round(epsilon * res))
     delta = (np.abs(fr[:, 1] - fr[:, 0]) / float(res)).astype(x.dtype)  # (n_features,)
-    steps = np.stack([grid_steps(r, n_samples, flat.shape[1], size) for r in rngs])
-    samples = flat[:, None, :] + steps.astype(x.dtype) * delta  # (n, n_samples, n_features)
+    table = step_table(size, x.dtype)
+    samples = np.empty((n, n_samples, flat.shape[1]), dtype=x.dtype)
+    for i, rng in enumerate(rngs):  # in place: this runs for every chunk of every run
+        np.multiply(table[_draws(rng, n_samples, flat.shape[1], size)], delta, out=samples[i])
+        samples[i] += flat[i]
     if clip:
-        samples = np.clip(samples, fr[:, 0].astype(x.dtype), fr[:, 1].astype(x.dtype))
+        np.clip(samples, fr[:, 0].astype(x.dtype), fr[:, 1].astype(x.dtype), out=samples)
     return samples.reshape((n, n_samples, *shape))
 
 
