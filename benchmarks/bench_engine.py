@@ -1,0 +1,188 @@
+"""Engine speed and memory, as ratios measured in one run (absolute times are noisy here).
+
+Uses the seed CNN (one epoch of training, cached in the model store) on real Fashion-MNIST.
+The naive reference does what the notebook does with alibi: one sub-model and one
+`predict` per layer, and fresh float64 samples for every layer.
+
+    python benchmarks/bench_engine.py            # everything (a few minutes)
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from linearity_core import MeasureConfig, RunConfig
+from linearity_core.datasets import load_dataset, select_instances
+from linearity_core.engine import _PROBES, compute_run
+from linearity_core.modelstore import ModelRef, ModelStore
+from linearity_core.sampling import infer_feature_range
+
+N_SAMPLES = 20
+
+
+def seed_cnn():
+    data = load_dataset("fashion_mnist")
+    model, _ = ModelStore().get_or_train(ModelRef("seed_cnn", "fashion_mnist", 1, 0), data)
+    return data, model
+
+
+def naive_linearity(predict_fn, x, feature_range, rng, classifier):
+    """Alibi's grid/global algorithm as the notebook ran it: float64 samples, predict twice."""
+    n, shape = len(x), x.shape[1:]
+    flat = x.reshape(n, -1).astype(np.float64)
+    size = max(2, round(0.04 * 100))
+    deltas = np.abs(feature_range[:, 1] - feature_range[:, 0]) / 100.0
+    sign = 2 * rng.integers(2, size=(n, N_SAMPLES, flat.shape[1])) - 1
+    k = rng.integers(size, size=(n, N_SAMPLES, flat.shape[1])) + 1
+    samples = flat[:, None, :] + sign * k * deltas  # (n, n_samples, n_features), float64
+    outs = predict_fn(samples.reshape((n * N_SAMPLES, *shape)))
+    outs_mix = predict_fn(samples.mean(axis=1).reshape((n, *shape)))
+    if classifier:
+        outs, outs_mix = np.log(outs + 1e-10), np.log(outs_mix + 1e-10)
+    superposed = outs.reshape(n, N_SAMPLES, -1).mean(axis=1)
+    return np.linalg.norm(superposed - outs_mix.reshape(n, -1), axis=1)
+
+
+def naive_per_layer(model, x, feature_range):
+    import keras
+
+    rng = np.random.default_rng(0)
+    for layer in model.layers[1:]:
+        sub = keras.Model(model.inputs[0], layer.output)
+        naive_linearity(lambda v, sub=sub: sub.predict(v, verbose=0), x, feature_range, rng,
+                        classifier=layer.name == "softmax")  # fmt: skip
+
+
+def ours(model, x, y, config, **kw):
+    _PROBES.clear()  # include building and tracing the probe in every timing
+    start = time.perf_counter()
+    result = compute_run(model, x, y, config, **kw)
+    return time.perf_counter() - start, result
+
+
+def floor_seconds(model, n_inputs, batch):
+    """One bare compiled model(...) forward pass over n_inputs, in batches of `batch`."""
+    import tensorflow as tf
+
+    fn = tf.function(lambda b: model(b, training=False))
+    block = np.random.default_rng(0).random((batch, *model.inputs[0].shape[1:]), np.float32)
+    fn(block)
+    start, done = time.perf_counter(), 0
+    while done < n_inputs:
+        size = min(batch, n_inputs - done)
+        fn(block[:size])
+        done += size
+    return time.perf_counter() - start
+
+
+def rss_bytes():
+    with Path("/proc/self/statm").open() as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_child(n):
+    """Run all layers on n test instances; print peak RSS growth during the run and time."""
+    data, model = seed_cnn()
+    config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), n_instances=n)
+    fr = infer_feature_range(data.x_test)
+    compute_run(model, data.x_test[:50], data.y_test[:50], config, feature_range=fr)  # warm
+    peak, base, running = [0], rss_bytes(), [True]
+
+    def watch():
+        while running[0]:
+            peak[0] = max(peak[0], rss_bytes())
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    start = time.perf_counter()
+    compute_run(model, data.x_test[:n], data.y_test[:n], config, feature_range=fr)
+    seconds = time.perf_counter() - start
+    running[0] = False
+    watcher.join()
+    print(json.dumps({"growth": peak[0] - base, "seconds": seconds}))
+
+
+def in_child(n):
+    out = subprocess.run([sys.executable, __file__, "--memory", str(n)], check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    data, model = seed_cnn()
+    fr = infer_feature_range(data.x_test)
+    rows = []
+
+    def report(name, value, target):
+        rows.append((name, value, target))
+        print(f"{name:<58} {value:8.2f}   target {target}", flush=True)
+
+    # 1. The notebook's per-layer workload.
+    idx = np.random.default_rng(0).choice(len(data.x_test), 100, replace=False)
+    x, y = data.x_test[idx], data.y_test[idx]
+    start = time.perf_counter()
+    naive_per_layer(model, x, fr)
+    naive_layers_s = time.perf_counter() - start
+    config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), n_instances=100)
+    ours_layers_s, _ = ours(model, x, y, config, feature_range=fr)
+    print(f"per-layer: naive {naive_layers_s:.2f} s, ours {ours_layers_s:.2f} s (incl. tracing)")
+    report("per-layer workload: naive / ours (x faster)", naive_layers_s / ours_layers_s, ">= 10")
+
+    # 2. The per-class workload on the output layer.
+    idx = select_instances(data.y_test, n_instances=None, per_class=1000, seed=0)
+    x, y = data.x_test[idx], data.y_test[idx]
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    for label in range(10):
+        naive_linearity(lambda v: model.predict(v, verbose=0), x[y == label], fr, rng, True)
+    naive_class_s = time.perf_counter() - start
+    out_config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), per_class=1000,
+                           layers=("softmax",))  # fmt: skip
+    ours_class_s, result = ours(model, x, y, out_config, feature_range=fr)
+    batch = result.timings.chunk_size * out_config.measure.inputs_per_instance
+    floor_s = floor_seconds(model, len(x) * (N_SAMPLES + 1), batch)
+    print(
+        f"per-class: naive {naive_class_s:.2f} s, ours {ours_class_s:.2f} s, floor {floor_s:.2f} s"
+    )
+    report("per-class workload: naive / ours (x faster)", naive_class_s / ours_class_s, ">= 2")
+    report("per-class workload: ours / compute floor", ours_class_s / floor_s, "<= 1.25")
+
+    # 3 + 4. All layers on 10,000 instances, and peak memory for 2,000 vs 10,000 (subprocesses).
+    small, large = in_child(2000), in_child(10000)
+    mib = {n: f"{r['growth'] / 2**20:.0f} MiB" for n, r in (("2,000", small), ("10,000", large))}
+    print(
+        f"all layers, 10,000 instances: {large['seconds']:.2f} s; peak memory growth "
+        f"{mib['2,000']} (2,000) vs {mib['10,000']} (10,000)"
+    )
+    report("all 14 layers x 10,000 / naive output layer only", large["seconds"] / naive_class_s,
+           "< 1")  # fmt: skip
+    report("peak memory growth: 10,000 / 2,000 instances", large["growth"] / small["growth"],
+           "<= 1.3")  # fmt: skip
+
+    # 5. knn against grid, 1,000 instances, output layer.
+    x, y = data.x_test[:1000], data.y_test[:1000]
+    knn_config = RunConfig(measure=MeasureConfig(method="knn", n_samples=N_SAMPLES, seed=0),
+                           n_instances=1000, layers=("softmax",))  # fmt: skip
+    grid_config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0),
+                            n_instances=1000, layers=("softmax",))  # fmt: skip
+    grid_s, _ = ours(model, x, y, grid_config, feature_range=fr)
+    knn_s, _ = ours(model, x, y, knn_config, x_reference=data.x_train)
+    print(f"knn (20 of 60,000) {knn_s:.2f} s, grid {grid_s:.2f} s")
+    report("knn run / grid run, 1,000 instances", knn_s / grid_s, "<= 2")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--memory":
+        memory_child(int(sys.argv[2]))
+    else:
+        main()

@@ -1,0 +1,138 @@
+"""Training with progress reports, cancellation and a fixed seed."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from linearity_core.architectures import ARCHITECTURES, compile_for_training
+from linearity_core.datasets import Dataset
+from linearity_core.errors import LinearityError
+
+BATCH_SIZE = 64  # the notebook's
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Where training stands; sent after every batch and every epoch."""
+
+    epoch: int  # 1-based epoch in progress
+    epochs: int
+    batch: int  # batches done in this epoch
+    batches: int
+    loss: float
+    accuracy: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epoch_end: bool = False
+
+    @property
+    def fraction(self) -> float:
+        return ((self.epoch - 1) + self.batch / max(1, self.batches)) / max(1, self.epochs)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    model: Any
+    test_accuracy: float
+    history: dict[str, list[float]]
+    training_s: float
+    stopped: bool = False
+
+
+def build_model(arch_id: str, input_shape: tuple[int, ...], n_classes: int, seed: int) -> Any:
+    """A freshly initialised model; the same seed gives the same weights."""
+    if arch_id not in ARCHITECTURES:
+        raise LinearityError(f"unknown model {arch_id!r}; choose one of {', '.join(ARCHITECTURES)}")
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    try:
+        model = ARCHITECTURES[arch_id].build(input_shape, n_classes)
+    except ValueError as exc:
+        raise LinearityError(
+            f"{arch_id} cannot be built for inputs of shape {input_shape}: {exc}"
+        ) from exc
+    return compile_for_training(model)
+
+
+def _progress_callback(
+    epochs: int,
+    batches: int,
+    on_progress: Callable[[TrainingProgress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> Any:
+    import keras
+
+    class Progress(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.epoch = 0
+            self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_accuracy": []}
+            self.stopped = False
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.epoch = epoch + 1
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            logs = logs or {}
+            if on_progress is not None:
+                on_progress(TrainingProgress(self.epoch, epochs, batch + 1, batches,
+                                             float(logs.get("loss", np.nan)),
+                                             float(logs.get("accuracy", np.nan)),
+                                             self.history))  # fmt: skip
+            if should_stop is not None and should_stop():
+                self.stopped = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            logs = logs or {}
+            for key in self.history:
+                self.history[key].append(float(logs.get(key, np.nan)))
+            if on_progress is not None:
+                on_progress(TrainingProgress(self.epoch, epochs, batches, batches,
+                                             self.history["loss"][-1],
+                                             self.history["accuracy"][-1],
+                                             self.history, epoch_end=True))  # fmt: skip
+
+    return Progress()
+
+
+def train(
+    arch_id: str,
+    dataset: Dataset,
+    *,
+    epochs: int = 5,
+    seed: int = 0,
+    on_progress: Callable[[TrainingProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    train_subset: int | None = None,
+) -> TrainedModel:
+    """Train like the notebook (Adam, batch 64); ``epochs=0`` gives the untrained model.
+
+    The test set doubles as validation data, so every epoch reports its accuracy.
+    """
+    if epochs < 0:
+        raise LinearityError(f"epochs must be 0 or more, got {epochs}")
+    import keras
+
+    n_classes = len(dataset.class_names)
+    model = build_model(arch_id, dataset.input_shape, n_classes, seed)
+    x, y = dataset.x_train, dataset.y_train
+    if train_subset is not None:
+        x, y = x[:train_subset], y[:train_subset]
+    y_test = keras.utils.to_categorical(dataset.y_test, n_classes)
+    started = time.perf_counter()
+    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_accuracy": []}
+    stopped = False
+    if epochs > 0:
+        batches = -(-len(x) // BATCH_SIZE)
+        callback = _progress_callback(epochs, batches, on_progress, should_stop)
+        model.fit(x, keras.utils.to_categorical(y, n_classes), batch_size=BATCH_SIZE,
+                  epochs=epochs, validation_data=(dataset.x_test, y_test), shuffle=True,
+                  callbacks=[callback], verbose=0)  # fmt: skip
+        history, stopped = callback.history, callback.stopped
+    training_s = time.perf_counter() - started
+    _, accuracy = model.evaluate(dataset.x_test, y_test, batch_size=512, verbose=0)
+    return TrainedModel(model, float(accuracy), history, training_s, stopped)

@@ -1,0 +1,85 @@
+"""The command line, run as analysts run it: `python -m linearity_core ...`."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linearity_core.datasets import save_user_npz
+from linearity_core.store import RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args, home):
+    env = {**os.environ, "LINEARITY_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "linearity_core", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+@pytest.fixture
+def tiny_dataset(linearity_home):
+    rng = np.random.default_rng(0)
+    y_train, y_test = np.arange(240) % 3, np.arange(60) % 3
+    # Class-dependent brightness, so a model can learn it in one epoch.
+    x_train = (rng.random((240, 8, 8)) * 80 + y_train[:, None, None] * 80).astype(np.uint8)
+    x_test = (rng.random((60, 8, 8)) * 80 + y_test[:, None, None] * 80).astype(np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+             class_names=np.array(["dark", "mid", "bright"]))  # fmt: skip
+    return save_user_npz(buffer.getvalue(), "tiny.npz")
+
+
+def test_train_then_run_writes_files_and_stores_the_run(tiny_dataset, linearity_home, tmp_path):
+    listed = cli("datasets", home=linearity_home)
+    assert listed.returncode == 0 and tiny_dataset in listed.stdout
+    trained = cli("train", "--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1",
+                  "--seed", "0", home=linearity_home)  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert "test accuracy:" in trained.stdout and "epoch 1/1" in trained.stderr
+    models = cli("models", home=linearity_home)
+    assert "seed_cnn" in models.stdout and f"dataset={tiny_dataset} epochs=1" in models.stdout
+    out = tmp_path / "out"
+    run = cli("run", "--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1",
+              "--instances", "12", "--samples", "3", "--layers", "dense_1,relu_1,softmax",
+              "--out", str(out), home=linearity_home)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    frame = pd.read_csv(out / "scores.csv")
+    assert {"instance", "label", "predicted", "layer", "score"} <= set(frame.columns)
+    assert len(frame) == 12 * 3
+    assert frame.groupby("layer").score.max()["dense_1"] <= 1e-5  # a linear layer scores 0
+    doc = json.loads((out / "run.json").read_text())
+    assert doc["config"]["measure"]["n_samples"] == 3
+    assert [layer["name"] for layer in doc["layers"]] == ["dense_1", "relu_1", "softmax"]
+    assert {"layer_summary", "class_summary", "timings"} <= set(doc)
+    stored = RunStore(linearity_home / "runs").list()
+    assert len(stored) == 1 and stored[0].meta["dataset"] == tiny_dataset
+    again = cli("run", "--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1",
+                "--instances", "12", "--samples", "3", "--layers", "dense_1,relu_1,softmax",
+                "--out", str(out), home=linearity_home)  # fmt: skip
+    assert "from cache" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--out", "x", "--samples", "0"], "--samples: must be at least 1"),
+        (["run", "--out", "x", "--method", "tree"], "invalid choice: 'tree'"),
+        (["run", "--out", "x", "--instances", "5", "--per-class", "2"], "not allowed with"),
+        (["run"], "the following arguments are required: --out"),
+        (["train", "--model", "resnet"], "unknown model 'resnet'"),
+        (["run", "--dataset", "imagenet", "--out", "x"], "unknown dataset 'imagenet'"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(args, message, linearity_home):
+    result = cli(*args, home=linearity_home)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,159 @@
+"""Architectures, training with progress, the model store and safe uploads."""
+
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from linearity_core import MeasureConfig, RunConfig
+from linearity_core.architectures import ARCHITECTURES
+from linearity_core.datasets import DEBIAN_FASHION_DIR, Dataset, DatasetSpec, load_dataset
+from linearity_core.engine import compute_run
+from linearity_core.errors import LinearityError
+from linearity_core.modelstore import ModelRef, ModelStore, weights_fingerprint
+from linearity_core.training import build_model, train
+from linearity_core.uploads import load_uploaded_model
+
+SEED_LAYERS = ["input", "conv_1", "relu_1", "maxp_1", "drop_1", "conv_2", "relu_2", "maxp_2",
+               "drop_2", "flat", "dense_1", "relu_3", "drop_3", "dense_2", "softmax"]  # fmt: skip
+
+
+def test_seed_cnn_matches_the_notebook():
+    model = build_model("seed_cnn", (28, 28, 1), 10, seed=0)
+    assert [layer.name for layer in model.layers] == SEED_LAYERS
+    assert model.count_params() == 822_410
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_every_architecture_adapts_to_cifar_shapes(arch):
+    model = build_model(arch, (32, 32, 3), 10, seed=0)
+    assert model.inputs[0].shape[1:] == (32, 32, 3)
+    assert model.outputs[0].shape[1:] == (10,)
+    assert model.layers[-1].name == "softmax"
+
+
+def test_same_seed_same_untrained_weights():
+    a = build_model("mlp", (28, 28, 1), 10, seed=3)
+    b = build_model("mlp", (28, 28, 1), 10, seed=3)
+    c = build_model("mlp", (28, 28, 1), 10, seed=4)
+    assert weights_fingerprint(a) == weights_fingerprint(b) != weights_fingerprint(c)
+
+
+def test_linear_variant_is_linear_up_to_the_softmax():
+    model = build_model("seed_cnn_linear", (12, 12, 1), 3, seed=0)
+    x = np.random.default_rng(0).random((6, 12, 12, 1)).astype(np.float32)
+    config = RunConfig(measure=MeasureConfig(n_samples=4, epsilon=1.0, seed=0), n_instances=6)
+    result = compute_run(model, x, np.zeros(6), config, x_reference=x)
+    scores = dict(zip(result.layer_names, result.scores.max(axis=0), strict=True))
+    below_softmax = max(v for k, v in scores.items() if k != "softmax")
+    assert below_softmax <= 1e-5
+    assert scores["softmax"] > 100 * below_softmax
+
+
+def small_dataset(n_train=3000, n_test=1000) -> Dataset:
+    full = load_dataset("fashion_mnist")
+    spec = DatasetSpec("fashion_small", "small", full.class_names, full.input_shape,
+                       full.spec.load_raw, full.spec.available)  # fmt: skip
+    return Dataset(spec, full.x_train[:n_train], full.y_train[:n_train], full.x_test[:n_test],
+                   full.y_test[:n_test], "small")  # fmt: skip
+
+
+needs_fashion = pytest.mark.skipif(
+    not DEBIAN_FASHION_DIR.is_dir(), reason="real Fashion-MNIST (dataset-fashion-mnist) absent"
+)
+
+
+@needs_fashion
+def test_training_learns_and_reports_progress():
+    data = small_dataset()
+    updates = []
+    trained = train("mlp", data, epochs=2, seed=0, on_progress=updates.append)
+    assert trained.test_accuracy > 0.5  # chance is 0.1
+    epoch_ends = [u for u in updates if u.epoch_end]
+    assert [u.epoch for u in epoch_ends] == [1, 2]
+    assert len(updates) == 2 * (-(-3000 // 64)) + 2  # every batch, then each epoch's end
+    assert len(trained.history["val_accuracy"]) == 2
+    assert trained.history["loss"][1] < trained.history["loss"][0]
+
+
+@needs_fashion
+def test_training_is_deterministic_and_can_be_stopped():
+    data = small_dataset(n_train=640, n_test=200)
+    a = train("mlp", data, epochs=1, seed=5)
+    b = train("mlp", data, epochs=1, seed=5)
+    assert weights_fingerprint(a.model) == weights_fingerprint(b.model)
+    seen = []
+    stopped = train("mlp", data, epochs=3, seed=5, on_progress=seen.append,
+                    should_stop=lambda: len(seen) >= 2)  # fmt: skip
+    assert stopped.stopped and max(u.epoch for u in seen) == 1
+
+
+@needs_fashion
+def test_model_store_reuses_and_retrains_corrupt_entries(tmp_path):
+    data = small_dataset(n_train=640, n_test=200)
+    store = ModelStore(tmp_path)
+    ref = ModelRef("mlp", data.id, epochs=1, seed=0)
+    _, meta = store.get_or_train(ref, data)
+    assert meta["test_accuracy"] > 0.1 and meta["keras_version"] == keras.__version__
+    assert len(meta["history"]["loss"]) == 1
+    loaded = store.load(ref)
+    assert loaded is not None
+    assert weights_fingerprint(loaded[0]) == meta["weights_fingerprint"]
+    model_path, _ = store.paths(ref)
+    model_path.write_bytes(model_path.read_bytes()[:1000])
+    assert store.load(ref) is None  # corrupt: never served
+    _, again = store.get_or_train(ref, data)
+    assert again["weights_fingerprint"] == meta["weights_fingerprint"]  # same seed, retrained
+
+
+def save_keras(model, path):
+    model.save(path)
+    return path.read_bytes()
+
+
+def test_lambda_upload_is_refused_and_its_code_never_runs(tmp_path):
+    marker = tmp_path / "lambda-ran"
+
+    # A real lambda expression, so the file carries its bytecode.
+    side_effect = eval(f"lambda t: (open({str(marker)!r}, 'w').write('ran'), t)[1]")
+    inp = keras.Input((28, 28, 1))
+    model = keras.Model(inp, keras.layers.Lambda(side_effect, name="evil")(inp))
+    raw = save_keras(model, tmp_path / "evil.keras")
+    marker.unlink()  # building the model ran it once, here, on purpose
+    with pytest.raises(LinearityError, match="Lambda"):
+        load_uploaded_model(raw, "evil.keras", (28, 28, 1))
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="safe_mode"):  # Keras's own guard, as a second line
+        keras.models.load_model(tmp_path / "evil.keras", safe_mode=True)
+    assert not marker.exists()
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class Doubler(keras.layers.Layer):
+    def call(self, x):
+        return 2 * x
+
+
+def test_custom_objects_are_refused(tmp_path):
+    inp = keras.Input((28, 28, 1))
+    raw = save_keras(keras.Model(inp, Doubler()(inp)), tmp_path / "custom.keras")
+    with pytest.raises(LinearityError, match="custom object"):
+        load_uploaded_model(raw, "custom.keras", (28, 28, 1))
+
+
+def test_truncated_wrong_shape_and_h5_uploads(tmp_path):
+    raw = save_keras(build_model("mlp", (28, 28, 1), 10, seed=0), tmp_path / "ok.keras")
+    model = load_uploaded_model(raw, "ok.keras", (28, 28, 1))
+    assert model.count_params() == build_model("mlp", (28, 28, 1), 10, 0).count_params()
+    with pytest.raises(LinearityError, match="truncated"):
+        load_uploaded_model(raw[: len(raw) // 2], "ok.keras", (28, 28, 1))
+    with pytest.raises(
+        LinearityError, match=r"expects inputs of shape \(28, 28, 1\).*\(32, 32, 3\)"
+    ):
+        load_uploaded_model(raw, "ok.keras", (32, 32, 3))
+    with pytest.raises(LinearityError, match=r"\.h5 models are refused"):
+        load_uploaded_model(raw, "old.h5", (28, 28, 1))
+    with pytest.raises(LinearityError, match="the limit is"):
+        load_uploaded_model(raw + bytes(101 * 2**20), "big.keras", (28, 28, 1))
+    assert zipfile.is_zipfile(tmp_path / "ok.keras")
