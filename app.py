@@ -1,6 +1,12 @@
 """Router: page config, navigation and the shared sidebar. Run with `streamlit run app.py`."""
 
+import os
+
 import streamlit as st
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter
+
+from pages.shared import sidebar
 
 st.set_page_config(page_title="Linearity dashboard", page_icon="📐", layout="wide")
 
@@ -13,4 +19,10 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+st.session_state.selection = sidebar()
+# A deep link that arrived before the router ever ran (see pages.shared.page_start).
+deep_link = st.session_state.pop("deep_link", None)
+if deep_link and deep_link != page.url_path:
+    target = next(p for p in PAGES if p.url_path == deep_link)
+    st.switch_page(target, query_params=st.query_params.to_dict())
 page.run()

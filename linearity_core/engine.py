@@ -25,6 +25,8 @@ from linearity_core.sampling import KnnIndex, infer_feature_range
 
 # Activations of one chunk stay under this; peak memory is then flat in the instance count.
 DEFAULT_MEMORY_BUDGET = 512 * 2**20
+# Small models would fit a whole run in one chunk; cap it so progress stays visible.
+MAX_CHUNK = 256
 # A probe traces a graph once; reuse it for every run on the same model and measure.
 _PROBES: "weakref.WeakKeyDictionary[Any, dict[tuple, LayerProbe]]" = weakref.WeakKeyDictionary()
 
@@ -84,6 +86,7 @@ def run_linearity(
     streams; ``x_reference`` gives the grid's feature range (unless ``feature_range`` is
     given) and knn's neighbours. The last snapshot has ``done=True``.
     """
+    started, created = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     x = check_instances(x)
     ensure_built(model, x.shape[1:])
     x = check_instances(x, model_input_shape(model))
@@ -107,11 +110,11 @@ def run_linearity(
     probe = layer_probe(model, config, x.shape[1:])
     alphas = m.resolved_alphas()
     n = len(x)
-    chunk = min(chunk_size or max(1, memory_budget // probe.bytes_per_instance()), n)
+    chunk = chunk_size or min(MAX_CHUNK, max(1, memory_budget // probe.bytes_per_instance()))
+    chunk = min(chunk, n)
     bounds = [(start, min(start + chunk, n)) for start in range(0, n, chunk)]
     scores = np.zeros((n, len(probe.layers)), dtype=np.float64)
     predicted = np.full(n, -1, dtype=np.int64)
-    started, created = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     sampling_s = forward_s = 0.0
 
     def forward_batch(start: int, stop: int) -> tuple[np.ndarray, float]:

@@ -29,13 +29,14 @@ def check_instances(x: np.ndarray, input_shape: tuple[int, ...] | None = None) -
         raise LinearityError("x is empty: pass at least one instance")
     if not np.issubdtype(arr.dtype, np.number):
         raise LinearityError(f"x must be numeric, got dtype {arr.dtype}")
-    if not np.all(np.isfinite(arr)):
+    # A sum is non-finite if any element is (no temporary the size of x); then look closely.
+    if not np.isfinite(arr.sum(dtype=np.float64)) and not np.all(np.isfinite(arr)):
         raise LinearityError("x contains NaN or inf; clean or drop those instances first")
     if input_shape is not None and tuple(arr.shape[1:]) != tuple(input_shape):
         raise LinearityError(
             f"x has instance shape {arr.shape[1:]} but the model expects {tuple(input_shape)}"
         )
-    return arr if arr.dtype == np.float64 else arr.astype(np.float32)
+    return arr if arr.dtype == np.float64 else arr.astype(np.float32, copy=False)
 
 
 def forward_inputs(x: np.ndarray, samples: np.ndarray, alphas: np.ndarray, agg: Agg) -> np.ndarray:

@@ -1,6 +1,56 @@
-"""Layers page."""
+"""Layers page: per-layer linearity, live while the run goes, with teaching notes."""
 
 import streamlit as st
 
-st.title("Layers")
-st.caption("How linear each layer is: mean linearity per layer, live while the run goes.")
+from linearity_core import RunConfig
+from linearity_core.figures import layer_bars
+from linearity_core.results import RunResult
+from pages.panels import handle_or_stop, measure_params, run_panel, training_panel
+from pages.shared import dataset_or_stop, page_start
+
+NOTES = """
+**Reading the chart**
+
+- **conv_1 scores 0.** A convolution is linear: the output of an average of inputs is the
+  average of their outputs, so nothing is left over.
+- **Activations bend.** ReLU, tanh or sigmoid add the first nonlinearity; max pooling adds more.
+- **Dropout and Flatten repeat their input's bar.** At inference dropout passes values
+  through and flatten only reshapes them, so the measure cannot change.
+- **Later linear layers are not 0.** conv_2 and the dense layers are linear maps, but they
+  sit on top of nonlinear ones: what is measured is the network *up to* that layer.
+- **The red bar is the softmax output,** measured on log-probabilities, as a classifier.
+  Lower means the model's decision is more linear around the data.
+"""
+
+sel = page_start(
+    "layers",
+    "Layers",
+    "How linear each layer is: mean linearity per layer, live while the run goes.",
+)
+data = dataset_or_stop(sel)
+with st.expander("Parameters", expanded=True):
+    cols = st.columns(7)
+    instances = cols[0].number_input("Instances", 1, len(data.x_test),
+                                     min(100, len(data.x_test)), key="layers_instances",
+                                     help="Random test images to score")  # fmt: skip
+    measure = measure_params("layers", cols[1:])
+    logits = st.checkbox("Score the output's logits instead of its probabilities (white box)",
+                         key="layers_logits")  # fmt: skip
+
+handle = handle_or_stop(sel, data)
+if handle is None:
+    training_panel(sel, data, key="layers")
+    st.stop()
+assert handle is not None
+
+chart, notes = st.columns([3, 1])
+notes.markdown(NOTES)
+
+
+def render(result: RunResult) -> None:
+    st.plotly_chart(layer_bars(result, title=f"{handle.label} on {data.spec.name}"))
+
+
+config = RunConfig(measure=measure, n_instances=int(instances), logits=logits)
+with chart:
+    run_panel(sel, data, handle, config, render, key="layers")

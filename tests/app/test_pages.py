@@ -1,0 +1,139 @@
+"""Pages: notebook defaults, tiny real runs rendered as charts, the cache path, errors."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import linearity_core.runs
+from linearity_core import datasets
+from tests.app.conftest import figures, open_page
+
+MLP_LAYERS = ["flat", "dense_1", "relu_1", "drop_1", "dense_2", "relu_2", "drop_2", "dense_3",
+              "softmax"]  # fmt: skip
+
+
+def test_sidebar_defaults_to_fashion_mnist_and_the_seed_cnn(app):
+    app.run()
+    assert not app.exception
+    assert app.sidebar.selectbox(key="dataset").value == "fashion_mnist"
+    assert app.sidebar.selectbox(key="model").value == "seed_cnn"
+    assert app.sidebar.selectbox(key="epochs").value == 5
+    assert app.query_params["model"] == "seed_cnn"
+
+
+def test_url_selects_the_view(app, tiny_dataset):
+    app.query_params.update(dataset=tiny_dataset, model="mlp", epochs="0")
+    app.run()
+    assert app.sidebar.selectbox(key="dataset").value == tiny_dataset
+    assert app.sidebar.selectbox(key="model").value == "mlp"
+    assert app.sidebar.selectbox(key="epochs").value == 0
+    # AppTest drops sidebar elements from its tree after the first run of an st.navigation
+    # app (the browser test covers the real sidebar); the selection lives in session state.
+    app.switch_page("pages/data.py").run()
+    assert app.session_state["selection"].dataset_id == tiny_dataset
+    counts, gallery = figures(app)
+    assert [t["name"] for t in counts["data"]] == ["train", "test"]
+    assert len(gallery["data"]) == 30  # every test image fits on the first page
+    assert "test #" in gallery["data"][0]["hovertemplate"]
+
+
+def test_layers_page_has_the_notebooks_defaults(app, tiny_dataset):
+    open_page(app, "pages/layers.py", dataset=tiny_dataset, model="mlp", epochs="0")
+    values = {key: app.number_input(key=f"layers_{key}").value
+              for key in ("instances", "samples", "epsilon", "res", "seed")}  # fmt: skip
+    assert values == {"instances": 30, "samples": 20, "epsilon": 0.04, "res": 100, "seed": 0}
+    assert app.selectbox(key="layers_method").value == "grid"
+    assert app.selectbox(key="layers_agg").value == "global"
+
+
+@pytest.fixture
+def engine_calls(monkeypatch):
+    calls = []
+    real = linearity_core.runs.run_linearity
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("indices"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(linearity_core.runs, "run_linearity", counting)
+    return calls
+
+
+def test_a_layer_run_draws_one_bar_per_layer_then_comes_from_the_cache(app, tiny_dataset,
+                                                                        engine_calls):  # fmt: skip
+    open_page(app, "pages/layers.py", dataset=tiny_dataset, model="mlp", epochs="0")
+    app.number_input(key="layers_instances").set_value(12)
+    app.number_input(key="layers_samples").set_value(3)
+    app.button(key="layers_run").click().run()
+    assert not app.exception, app.exception
+    assert len(engine_calls) == 1
+    bars = figures(app)[0]["data"][0]
+    assert bars["x"] == MLP_LAYERS
+    assert "Computed in" in app.success[0].value
+    app.button(key="layers_run").click().run()  # same inputs again
+    assert not app.exception
+    assert len(engine_calls) == 1  # served from the store, the engine was not called
+    assert "Loaded from the cache" in app.success[0].value
+    assert figures(app)[0]["data"][0]["x"] == MLP_LAYERS
+
+
+def test_a_class_run_draws_one_histogram_per_class(app, tiny_dataset, engine_calls):
+    open_page(app, "pages/classes.py", dataset=tiny_dataset, model="mlp", epochs="0")
+    assert app.selectbox(key="classes_layer").value == "softmax"  # the output layer
+    app.number_input(key="classes_per_class").set_value(4)
+    app.number_input(key="classes_samples").set_value(3)
+    app.button(key="classes_run").click().run()
+    assert not app.exception, app.exception
+    hist, means, heat = figures(app)[:3]
+    assert len(hist["data"]) == 3  # one histogram facet per class
+    assert means["data"][0]["x"] == ["dark", "mid", "bright"]
+    assert heat["data"][0]["y"] == MLP_LAYERS  # all layers from the same run
+    assert len(engine_calls) == 1
+
+
+def test_runs_page_lists_opens_and_compares_runs_from_two_sessions(app, tiny_dataset):
+    def layer_run(session, model):
+        open_page(session, "pages/layers.py", dataset=tiny_dataset, model=model, epochs="0")
+        session.number_input(key="layers_instances").set_value(6)
+        session.number_input(key="layers_samples").set_value(2)
+        session.button(key="layers_run").click().run()
+        assert not session.exception, session.exception
+
+    layer_run(app, "mlp")
+    other = AppTest.from_file(app._script_path, default_timeout=app.default_timeout)
+    layer_run(other, "seed_cnn_linear")  # another session, the same store on disk
+    other.switch_page("pages/runs.py").run()
+    assert not other.exception, other.exception
+    table = other.dataframe[0].value
+    assert len(table) == 2 and set(table["instances"]) == {6}
+    bars, hist = figures(other)[:2]
+    assert bars["data"][0]["type"] == "bar" and hist["data"][0]["type"] == "histogram"
+    labels = [b.label for b in other.get("download_button")]
+    assert labels[:2] == ["Scores (CSV)", "Run (JSON)"]
+    compared = figures(other)[2:]
+    assert [t["name"] for t in compared[0]["data"]][:2] == [
+        f"A: {table['model'][0]}", f"B: {table['model'][1]}"]  # fmt: skip
+
+
+def test_missing_dataset_is_an_error_with_remedies(app, monkeypatch, tmp_path):
+    monkeypatch.delenv("LINEARITY_DATA_DIR", raising=False)
+    monkeypatch.setattr(datasets, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    monkeypatch.setattr(datasets, "KERAS_CACHE", tmp_path / "keras")
+    monkeypatch.setattr(datasets, "load_fashion_mnist", datasets.load_fashion_mnist)
+    import keras
+
+    def offline():
+        raise OSError("offline")
+
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+    app.run()
+    assert not app.exception
+    assert "apt-get install dataset-fashion-mnist" in app.error[0].value
+
+
+def test_a_bad_upload_is_refused_with_an_error(app, tiny_dataset):
+    open_page(app, "pages/model.py", dataset=tiny_dataset, model="mlp", epochs="0")
+    app.file_uploader[0].upload("broken.keras", b"PK\x03\x04 truncated")
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert "Upload refused" in app.error[0].value
