@@ -1,5 +1,6 @@
 """Router: page config, navigation and the shared sidebar. Run with `streamlit run app.py`."""
 
+import logging
 import os
 
 import streamlit as st
@@ -25,4 +26,11 @@ deep_link = st.session_state.pop("deep_link", None)
 if deep_link and deep_link != page.url_path:
     target = next(p for p in PAGES if p.url_path == deep_link)
     st.switch_page(target, query_params=st.query_params.to_dict())
-page.run()
+try:
+    page.run()
+except Exception as exc:  # the last net: no traceback for users; Streamlit's own control
+    # flow (rerun, stop) derives from BaseException and passes through untouched.
+    logging.getLogger("linearity").exception("page %s failed", page.title)
+    st.error(f"Something went wrong on this page ({type(exc).__name__}: {exc}). Your data, "
+             "models and stored runs are intact; change an input or reload the page. The "
+             "server log has the details.")  # fmt: skip

@@ -294,17 +294,18 @@ def select_instances(
     labels: np.ndarray, *, n_instances: int | None, per_class: int | None, seed: int | None
 ) -> np.ndarray:
     """Positions of the instances a run scores: a seeded random subset, or up to
-    ``per_class`` of each class; sorted by class, then position.
+    ``per_class`` of each class, interleaved class by class so that every class's
+    histogram grows from the first chunk on.
 
-    >>> select_instances(np.array([0, 1, 0, 1, 1]), n_instances=None, per_class=1, seed=0).size
-    2
+    >>> labels = np.array([0, 1, 0, 1, 1])
+    >>> labels[select_instances(labels, n_instances=None, per_class=2, seed=0)].tolist()
+    [0, 1, 0, 1]
     """
     rng = np.random.default_rng(seed)
-    if per_class is not None:
-        chosen = [rng.permutation(np.flatnonzero(labels == c))[:per_class]
-                  for c in np.unique(labels)]  # fmt: skip
-        idx = np.concatenate(chosen)
-    else:
+    if per_class is None:
         assert n_instances is not None
-        idx = rng.choice(len(labels), size=min(n_instances, len(labels)), replace=False)
-    return idx[np.lexsort((idx, labels[idx]))]
+        return rng.choice(len(labels), size=min(n_instances, len(labels)), replace=False)
+    chosen = [rng.permutation(np.flatnonzero(labels == c))[:per_class] for c in np.unique(labels)]
+    rank = np.concatenate([np.arange(len(c)) for c in chosen])
+    idx = np.concatenate(chosen)
+    return idx[np.argsort(rank, kind="stable")]  # round-robin over classes

@@ -36,7 +36,7 @@ picked = cols[1].selectbox("Class for the most and least linear images", data.cl
                            key="classes_pick")  # fmt: skip
 
 
-def extremes(result: RunResult) -> None:
+def extremes(result: RunResult, tag: str) -> None:
     x_test = data.x_test
     j = result.layer_names.index(layer)
     label = data.class_names.index(picked)
@@ -53,14 +53,14 @@ def extremes(result: RunResult) -> None:
         hovers = [f"test #{i}<br>{picked}<br>L = {result.scores[r, j]:.4g}"
                   for i, r in zip(idx, chosen, strict=True)]  # fmt: skip
         st.markdown(f"**{title}: {picked} · {layer}**")
-        st.plotly_chart(image_grid(x_test[idx], captions, hovers))
+        st.plotly_chart(image_grid(x_test[idx], captions, hovers), key=f"{title}_{tag}")
 
 
-def render(result: RunResult) -> None:
-    st.plotly_chart(class_histograms(result, layer))
-    st.plotly_chart(class_means(result, layer))
-    st.plotly_chart(layer_class_heatmap(result))
-    extremes(result)
+def render(result: RunResult, tag: str) -> None:
+    st.plotly_chart(class_histograms(result, layer), key=f"histograms_{tag}")
+    st.plotly_chart(class_means(result, layer), key=f"means_{tag}")
+    st.plotly_chart(layer_class_heatmap(result), key=f"heatmap_{tag}")
+    extremes(result, tag)
 
 
 config = RunConfig(measure=measure, per_class=int(per_class))

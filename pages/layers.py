@@ -47,8 +47,9 @@ chart, notes = st.columns([3, 1])
 notes.markdown(NOTES)
 
 
-def render(result: RunResult) -> None:
-    st.plotly_chart(layer_bars(result, title=f"{handle.label} on {data.spec.name}"))
+def render(result: RunResult, tag: str) -> None:
+    st.plotly_chart(layer_bars(result, title=f"{handle.label} on {data.spec.name}"),
+                    key=f"layer_bars_{tag}")  # fmt: skip
 
 
 config = RunConfig(measure=measure, n_instances=int(instances), logits=logits)

@@ -92,10 +92,14 @@ def run_panel(
     dataset: Dataset,
     handle: ModelHandle,
     config: RunConfig,
-    render: Callable[[RunResult], None],
+    render: Callable[[RunResult, str], None],
     key: str,
 ) -> RunResult | None:
-    """Run button, progress with ETA, Stop, live redraws; cached runs come back at once."""
+    """Run button, progress with ETA, Stop, live redraws; cached runs come back at once.
+
+    ``render(result, tag)`` draws a result; ``tag`` differs between redraws in one script
+    run, so charts keyed with it never collide when two snapshots draw the same figure.
+    """
     from linearity_core.runs import run_key_for, stream_cached_run
     from linearity_core.store import RunStore
 
@@ -115,7 +119,7 @@ def run_panel(
             when = cached.created_at[:16].replace("T", " ")
             st.success(f"⚡ Loaded from the cache: computed {when} UTC in "
                        f"{cached.timings.total_s:.1f} s, nothing recomputed.")  # fmt: skip
-        render(cached)
+        render(cached, "final")
         return cached
     if not start:
         partial = st.session_state.get(f"{key}_partial")
@@ -123,7 +127,7 @@ def run_panel(
             st.warning(f"The run was stopped after {len(partial.indices)} of "
                        f"{partial.n_planned} instances. The partial result below is not stored; "
                        "press Run to compute the whole run.")  # fmt: skip
-            render(partial)
+            render(partial, "partial")
         else:
             st.info("Press **Run** to compute this run. Results are stored, so the same run "
                     "later comes straight from the cache.")  # fmt: skip
@@ -142,7 +146,7 @@ def run_panel(
             if snap.done or time.monotonic() - last > REDRAW_S:
                 last = time.monotonic()
                 with slot.container():
-                    render(snap.result)
+                    render(snap.result, f"live{snap.chunks_done}")
     except LinearityError as exc:
         st.session_state.pop(f"{key}_running", None)
         st.error(f"The run could not start: {exc}")

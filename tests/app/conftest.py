@@ -37,12 +37,21 @@ def tiny_dataset(linearity_home) -> str:
     return save_user_npz(buffer.getvalue(), "tiny.npz")
 
 
+CRASH = "Something went wrong"  # app.py's last-resort message for an unexpected error
+
+
+def assert_no_crash(app: AppTest) -> None:
+    assert not app.exception, app.exception
+    crashes = [e.value for e in app.error if CRASH in e.value]
+    assert not crashes, crashes
+
+
 def open_page(app: AppTest, page: str, **params: str) -> AppTest:
     app.query_params.update(params)
     app.run()
-    assert not app.exception, app.exception
+    assert_no_crash(app)
     app.switch_page(page).run()
-    assert not app.exception, app.exception
+    assert_no_crash(app)
     return app
 
 

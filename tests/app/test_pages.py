@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 import linearity_core.runs
 from linearity_core import datasets
-from tests.app.conftest import figures, open_page
+from tests.app.conftest import assert_no_crash, figures, open_page
 
 MLP_LAYERS = ["flat", "dense_1", "relu_1", "drop_1", "dense_2", "relu_2", "drop_2", "dense_3",
               "softmax"]  # fmt: skip
@@ -13,7 +13,7 @@ MLP_LAYERS = ["flat", "dense_1", "relu_1", "drop_1", "dense_2", "relu_2", "drop_
 
 def test_sidebar_defaults_to_fashion_mnist_and_the_seed_cnn(app):
     app.run()
-    assert not app.exception
+    assert_no_crash(app)
     assert app.sidebar.selectbox(key="dataset").value == "fashion_mnist"
     assert app.sidebar.selectbox(key="model").value == "seed_cnn"
     assert app.sidebar.selectbox(key="epochs").value == 5
@@ -64,13 +64,13 @@ def test_a_layer_run_draws_one_bar_per_layer_then_comes_from_the_cache(app, tiny
     app.number_input(key="layers_instances").set_value(12)
     app.number_input(key="layers_samples").set_value(3)
     app.button(key="layers_run").click().run()
-    assert not app.exception, app.exception
+    assert_no_crash(app)
     assert len(engine_calls) == 1
     bars = figures(app)[0]["data"][0]
     assert bars["x"] == MLP_LAYERS
     assert "Computed in" in app.success[0].value
     app.button(key="layers_run").click().run()  # same inputs again
-    assert not app.exception
+    assert_no_crash(app)
     assert len(engine_calls) == 1  # served from the store, the engine was not called
     assert "Loaded from the cache" in app.success[0].value
     assert figures(app)[0]["data"][0]["x"] == MLP_LAYERS
@@ -82,7 +82,7 @@ def test_a_class_run_draws_one_histogram_per_class(app, tiny_dataset, engine_cal
     app.number_input(key="classes_per_class").set_value(4)
     app.number_input(key="classes_samples").set_value(3)
     app.button(key="classes_run").click().run()
-    assert not app.exception, app.exception
+    assert_no_crash(app)
     hist, means, heat = figures(app)[:3]
     assert len(hist["data"]) == 3  # one histogram facet per class
     assert means["data"][0]["x"] == ["dark", "mid", "bright"]
@@ -96,13 +96,13 @@ def test_runs_page_lists_opens_and_compares_runs_from_two_sessions(app, tiny_dat
         session.number_input(key="layers_instances").set_value(6)
         session.number_input(key="layers_samples").set_value(2)
         session.button(key="layers_run").click().run()
-        assert not session.exception, session.exception
+        assert_no_crash(session)
 
     layer_run(app, "mlp")
     other = AppTest.from_file(app._script_path, default_timeout=app.default_timeout)
     layer_run(other, "seed_cnn_linear")  # another session, the same store on disk
     other.switch_page("pages/runs.py").run()
-    assert not other.exception, other.exception
+    assert_no_crash(other)
     table = other.dataframe[0].value
     assert len(table) == 2 and set(table["instances"]) == {6}
     bars, hist = figures(other)[:2]
@@ -126,7 +126,7 @@ def test_missing_dataset_is_an_error_with_remedies(app, monkeypatch, tmp_path):
 
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
     app.run()
-    assert not app.exception
+    assert_no_crash(app)
     assert "apt-get install dataset-fashion-mnist" in app.error[0].value
 
 
@@ -135,5 +135,5 @@ def test_a_bad_upload_is_refused_with_an_error(app, tiny_dataset):
     app.file_uploader[0].upload("broken.keras", b"PK\x03\x04 truncated")
     app.run()
     app.button[0].click().run()
-    assert not app.exception, app.exception
+    assert_no_crash(app)
     assert "Upload refused" in app.error[0].value

@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.app.conftest import PAGES
+from tests.app.conftest import PAGES, assert_no_crash
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_without_exception(app, page):
     app.run()
-    assert not app.exception
+    assert_no_crash(app)
     app.switch_page(page).run()
-    assert not app.exception, app.exception
+    assert_no_crash(app)
     assert app.title, f"{page} shows no title"

@@ -167,3 +167,4 @@ def test_select_instances_is_seeded_and_balanced():
                                                       seed=1))  # fmt: skip
     per = select_instances(labels, n_instances=None, per_class=7, seed=1)
     assert np.bincount(labels[per]).tolist() == [7, 7, 7, 7]
+    assert labels[per][:8].tolist() == [0, 1, 2, 3, 0, 1, 2, 3]  # classes grow together

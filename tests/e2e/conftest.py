@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,27 +44,32 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The app served on a free loopback port, with its own LINEARITY_HOME."""
+@contextmanager
+def start_server(home: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port, with its own LINEARITY_HOME."""
     port = free_port()
-    home = tmp_path_factory.mktemp("e2e-home")
-    env = {**os.environ, "LINEARITY_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w")
+    env = {**os.environ, "LINEARITY_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield {"url": url, "home": home}
-    finally:
-        proc.terminate()
+    with (home / "streamlit.log").open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e-home")
+    with start_server(home) as url:
+        yield {"url": url, "home": home}
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,187 @@
+"""The dashboard as a new user meets it: a real server, real Fashion-MNIST, real Chromium."""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tests.e2e.conftest import ROOT, shot, start_server, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose an option of a Streamlit selectbox by its label."""
+    box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
+    box.click()
+    page.locator('[role="option"]', has_text=option).first.click()
+    wait_idle(page)
+
+
+def go(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    wait_idle(page)
+
+
+def set_number(page, label: str, value: int) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+    wait_idle(page)
+
+
+def chart_titles(page) -> list[str]:
+    return page.locator(".js-plotly-plot .gtitle").all_text_contents()  # SVG: no innerText
+
+
+RECORD_TITLES = """() => {
+    window.chartTitles = new Set();
+    const record = () => document.querySelectorAll('.js-plotly-plot .gtitle')
+        .forEach(t => window.chartTitles.add(t.textContent));
+    new MutationObserver(record).observe(document.body,
+        {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def watch_run(page) -> list[str]:
+    """Click Run; every chart title drawn until the run is done, in order of appearance."""
+    page.evaluate(RECORD_TITLES)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("text=Computed in", timeout=240_000)
+    wait_idle(page)
+    return page.evaluate("() => Array.from(window.chartTitles)")
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Something went wrong").count() == 0  # app.py's last resort
+
+
+def test_layers_classes_runs_flow(server, page):
+    page.goto(server["url"])
+    page.wait_for_selector("h1:has-text('Data')")
+    pick(page, "Dataset", "Fashion-MNIST")
+    pick(page, "Model", "MLP")
+    pick(page, "Training", "Untrained")
+    shot(page, "1-data")
+
+    go(page, "Layers")
+    set_number(page, "Instances", 3000)
+    set_number(page, "Samples", 100)  # a few seconds of work, so the chart visibly grows
+    started = time.monotonic()
+    titles = watch_run(page)
+    print(f"layer run of 3,000 instances shown complete after {time.monotonic() - started:.1f} s")
+    no_exception(page)
+    partial = [t for t in titles if "of 3000 instances" in t]
+    assert partial, f"no partial chart was drawn while the run streamed: {titles}"
+    assert any(t.endswith("· 3000 instances") for t in chart_titles(page))
+    bars = page.locator(".js-plotly-plot .bars .point")
+    assert bars.count() >= 9  # one bar per MLP layer
+    shot(page, "2-layers")
+
+    page.reload()  # a new session: the URL keeps the selection, the store keeps the run
+    page.wait_for_selector("h1:has-text('Layers')")
+    wait_idle(page)
+    started = time.monotonic()
+    set_number(page, "Instances", 3000)
+    set_number(page, "Samples", 100)
+    page.wait_for_selector("text=Loaded from the cache", timeout=60_000)
+    print(f"the same run back from the cache after {time.monotonic() - started:.1f} s")
+    shot(page, "3-layers-cached")
+
+    go(page, "Classes")
+    set_number(page, "Per class", 50)
+    watch_run(page)
+    no_exception(page)
+    facets = page.locator(".js-plotly-plot").first.locator(".bars")
+    assert facets.count() == 10  # one histogram per class
+    assert page.get_by_text("Most linear:").count() == 1
+    shot(page, "4-classes")
+
+    go(page, "Runs")
+    no_exception(page)
+    page.wait_for_selector('[data-testid="stDataFrame"]')  # the table of stored runs
+    picker = page.locator('[data-testid="stSelectbox"]', has_text="Run").first
+    opened = picker.locator("input").input_value()
+    assert opened.endswith("MLP, untrained · fashion_mnist · 50 per class"), opened  # newest
+    assert page.locator(".js-plotly-plot").count() >= 2  # its layer bars and histograms
+    shot(page, "5-runs")
+
+
+def test_stop_leaves_the_app_and_store_usable(server, page):
+    page.goto(server["url"] + "/classes?dataset=fashion_mnist&model=seed_cnn&epochs=0")
+    page.wait_for_selector("h1:has-text('Classes')")
+    wait_idle(page)
+    set_number(page, "Per class", 1000)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector('[data-testid="stProgress"]')
+    time.sleep(1.5)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_selector("text=The run was stopped after", timeout=60_000)
+    no_exception(page)
+    shot(page, "6-stopped")
+    set_number(page, "Per class", 5)  # the app keeps working after a stop
+    watch_run(page)
+    no_exception(page)
+    from linearity_core.store import RunStore
+
+    stored = RunStore(server["home"] / "runs").list()
+    assert all(not run.meta["partial"] for run in stored)
+
+
+def test_two_sessions_run_at_once_and_both_are_correct(server, browser):
+    pages = []
+    for seed in (11, 12):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        p = context.new_page()
+        p.set_default_timeout(120_000)
+        p.goto(server["url"] + "/layers?dataset=fashion_mnist&model=seed_cnn&epochs=0")
+        p.wait_for_selector("h1:has-text('Layers')")
+        wait_idle(p)
+        set_number(p, "Seed", seed)
+        set_number(p, "Instances", 300)
+        pages.append(p)
+    for p in pages:
+        p.get_by_role("button", name="Run", exact=True).click()
+    for p in pages:
+        p.wait_for_selector("text=Computed in", timeout=240_000)
+        no_exception(p)
+    from linearity_core.store import RunStore
+
+    runs = {run.meta["config"]["measure"]["seed"]: run for run in
+            RunStore(server["home"] / "runs").list() if run.meta["n_planned"] == 300}  # fmt: skip
+    assert {11, 12} <= set(runs)
+    # Recompute one of them here, outside the server: the scores must match.
+    code = (
+        "import sys, numpy as np; from linearity_core.store import RunStore;"
+        "from linearity_core.runs import stream_cached_run;"
+        "from linearity_core.datasets import load_dataset;"
+        "from linearity_core.modelstore import ModelRef, ModelStore;"
+        "r = RunStore(sys.argv[1]).load(sys.argv[2]); d = load_dataset('fashion_mnist');"
+        "m, meta = ModelStore(sys.argv[3]).get_or_train(ModelRef('seed_cnn', d.id, 0, 0), d);"
+        "last = list(stream_cached_run(RunStore(sys.argv[4]), d, m, meta['weights_fingerprint'],"
+        " meta['label'], r.config))[-1].result;"
+        "print(float(np.abs(last.scores - r.scores).max()))"
+    )
+    fresh = server["home"] / "fresh"
+    out = subprocess.run([sys.executable, "-c", code, str(server["home"] / "runs"), runs[11].key,
+                          str(fresh / "models"), str(fresh / "runs")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.strip().splitlines()[-1]) <= 1e-5
+    assert not np.isnan(float(out.stdout.strip().splitlines()[-1]))
+
+
+def test_a_deep_link_on_a_fresh_server_opens_its_page(tmp_path, browser):
+    with start_server(tmp_path) as url:
+        context = browser.new_context()
+        p = context.new_page()
+        p.goto(url + "/runs?dataset=fashion_mnist&model=mlp&epochs=0")
+        p.wait_for_selector("h1:has-text('Runs')", timeout=60_000)
+        wait_idle(p)
+        no_exception(p)
+        assert "model=mlp" in p.url
+        context.close()
