@@ -132,8 +132,9 @@ def _keras_loader(name: str) -> Callable[[], Arrays]:
             (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
         except Exception as exc:
             raise LinearityError(
-                f"{name} is not in the Keras cache and could not be downloaded "
-                f"({type(exc).__name__}); connect to the internet once, then it is cached"
+                f"{name} is not in the Keras cache ({KERAS_CACHE}) and could not be "
+                f"downloaded ({type(exc).__name__}: {str(exc)[:120]}); connect to the "
+                "internet once and it is cached, or pick another dataset"
             ) from exc
         return x_train, y_train.reshape(-1), x_test, y_test.reshape(-1)
 

@@ -4,13 +4,28 @@ import numpy as np
 import streamlit as st
 
 from linearity_core.figures import class_counts, image_grid
-from pages.shared import dataset_or_stop, page_start
+from pages.shared import dataset_or_stop, page_start, select
 
 PER_PAGE = 32
 
 sel = page_start(
     "data", "Data", "Class counts and a gallery of sample images, filterable by class."
 )
+with st.expander("Use your own dataset (.npz)"):
+    st.caption("A `.npz` with `x_train`, `y_train`, `x_test`, `y_test` (images as (n, h, w), "
+               "(n, h, w, c) or (n, features); integer labels) and optionally `class_names`. "
+               "It is read without unpickling and checked before use.")  # fmt: skip
+    upload = st.file_uploader("Dataset file", type=["npz"], key="npz_upload")
+    if upload is not None and st.button("Add this dataset", type="primary"):
+        from linearity_core.datasets import save_user_npz
+        from linearity_core.errors import LinearityError
+
+        try:
+            dataset_id = save_user_npz(upload.getvalue(), upload.name)
+        except LinearityError as exc:
+            st.error(f"Dataset refused. {exc}")
+        else:
+            select(dataset=dataset_id)
 data = dataset_or_stop(sel)
 st.markdown(f"**{data.spec.name}**: {len(data.x_train):,} training and "
             f"{len(data.x_test):,} test images of shape {data.input_shape}, "

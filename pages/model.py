@@ -5,7 +5,14 @@ import streamlit as st
 
 from linearity_core.errors import LinearityError
 from pages.panels import handle_or_stop, training_panel
-from pages.shared import UPLOAD_PREFIX, dataset_or_stop, forget_models, page_start, stored_meta
+from pages.shared import (
+    UPLOAD_PREFIX,
+    dataset_or_stop,
+    forget_models,
+    page_start,
+    select,
+    stored_meta,
+)
 
 sel = page_start("model", "Model", "Choose, train or upload a model; its layers and test accuracy.")
 data = dataset_or_stop(sel)
@@ -24,8 +31,7 @@ with st.expander("Upload your own .keras model", expanded=sel.is_upload):
         except LinearityError as exc:
             st.error(f"Upload refused. {exc}")
         else:
-            st.session_state.model = UPLOAD_PREFIX + save_upload(raw, upload.name)
-            st.rerun()
+            select(model=UPLOAD_PREFIX + save_upload(raw, upload.name))
 
 handle = handle_or_stop(sel, data)
 if handle is None:

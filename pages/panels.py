@@ -9,7 +9,7 @@ import streamlit as st
 from linearity_core import LinearityError, MeasureConfig, RunConfig
 from linearity_core.datasets import Dataset
 from linearity_core.results import RunResult
-from pages.shared import ModelHandle, Selection, forget_models, model_handle, model_ref
+from pages.shared import ModelHandle, Selection, forget_models, model_handle, model_ref, select
 
 # Redraw at most this often while a run streams; the final snapshot is always drawn.
 REDRAW_S = 0.3
@@ -52,11 +52,10 @@ def training_panel(sel: Selection, dataset: Dataset, key: str) -> None:
             "version, or look at the untrained network.")  # fmt: skip
     cols = st.columns(3)
     if cols[1].button("Quick: 1 epoch", key=f"{key}_quick"):
-        st.session_state.epochs, st.session_state.train_now = 1, True
-        st.rerun()
+        st.session_state.train_now = True
+        select(epochs=1)
     if cols[2].button("Use untrained weights", key=f"{key}_untrained"):
-        st.session_state.epochs = 0
-        st.rerun()
+        select(epochs=0)
     go = cols[0].button(f"Train {sel.epochs} epoch(s)", type="primary", key=f"{key}_train")
     if not (go or st.session_state.pop("train_now", False)):
         return

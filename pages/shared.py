@@ -84,11 +84,23 @@ def _init_state(datasets: list[str], models: list[str]) -> None:
     st.session_state.epochs = int(epochs) if epochs in {str(e) for e in EPOCH_CHOICES} else 5
 
 
+def select(**values: Any) -> None:
+    """Change the sidebar's selection (dataset, model, epochs) from a page, then rerun.
+
+    Widget values cannot change once the sidebar has drawn them in this run, so the
+    change is applied at the start of the next one.
+    """
+    st.session_state.pending_selection = values
+    st.rerun()
+
+
 def sidebar() -> Selection:
     """Dataset and model pickers with a status line; mirrors the selection into the URL."""
     specs = list_datasets()
     models = _model_options()
     _init_state(list(specs), models)
+    for key, value in st.session_state.pop("pending_selection", {}).items():
+        st.session_state[key] = value
     with st.sidebar:
         st.selectbox("Dataset", list(specs), key="dataset",
                      format_func=lambda d: specs[d].name)  # fmt: skip

@@ -185,3 +185,38 @@ def test_a_deep_link_on_a_fresh_server_opens_its_page(tmp_path, browser):
         no_exception(p)
         assert "model=mlp" in p.url
         context.close()
+
+
+def test_uploading_models_in_the_browser(server, page, tmp_path):
+    import keras
+
+    from linearity_core.training import build_model
+
+    good = tmp_path / "mine.keras"
+    build_model("mlp", (28, 28, 1), 10, seed=1).save(good)
+    inp = keras.Input((28, 28, 1))
+    evil = tmp_path / "evil.keras"
+    keras.Model(inp, keras.layers.Lambda(lambda t: t * 2)(inp)).save(evil)
+
+    page.goto(server["url"] + "/model?dataset=fashion_mnist&model=mlp&epochs=0")
+    page.wait_for_selector("h1:has-text('Model')")
+    wait_idle(page)
+    page.get_by_text("Upload your own .keras model").click()
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(evil))
+    page.wait_for_selector('[data-testid="stFileUploader"] :text("evil.keras")')
+    wait_idle(page)
+    page.get_by_role("button", name="Use this model").click()
+    page.wait_for_selector("text=Upload refused")
+    assert page.get_by_text("Lambda layer").count() >= 1
+    no_exception(page)
+    shot(page, "7-upload-refused")
+
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(good))
+    page.wait_for_selector('[data-testid="stFileUploader"] :text("mine.keras")')
+    wait_idle(page)
+    page.get_by_role("button", name="Use this model").click()
+    page.wait_for_selector("text=Uploaded: mine.keras")  # the sidebar now shows the upload
+    wait_idle(page)
+    no_exception(page)
+    assert "model=upload%3A" in page.url or "model=upload:" in page.url
+    shot(page, "8-upload-accepted")
