@@ -47,15 +47,19 @@ def forward_inputs(x: np.ndarray, samples: np.ndarray, alphas: np.ndarray, agg: 
     ``(p * c, *shape)`` with ``p = 1 + n + m`` and ``m = 1`` (global) or ``n`` (pairwise), so
     that outputs reshape to ``(p, c * n_out)`` for one matrix product per layer.
     """
-    shape = samples.shape[2:]
+    c, n, shape = samples.shape[0], samples.shape[1], samples.shape[2:]
+    m = 1 if agg == "global" else n
     a = alphas.astype(x.dtype)
+    batch = np.empty((1 + n + m, c, *shape), dtype=x.dtype)  # written in place: no copies
+    batch[0] = x
+    batch[1 : 1 + n] = np.swapaxes(samples, 0, 1)
     if agg == "global":
         # einsum, not tensordot: BLAS threads would keep spinning and starve TensorFlow.
-        mix = np.einsum("s,cs...->c...", a, samples)[:, None]  # (c, 1, *shape)
+        np.einsum("s,s...->...", a, batch[1 : 1 + n], out=batch[1 + n])
     else:
-        mix = a[0] * x[:, None] + a[1] * samples  # (c, n, *shape)
-    batch = np.concatenate([x[:, None], samples, mix], axis=1)  # (c, p, *shape)
-    return np.swapaxes(batch, 0, 1).reshape((-1, *shape)).astype(x.dtype, copy=False)
+        np.multiply(a[1], batch[1 : 1 + n], out=batch[1 + n :])
+        batch[1 + n :] += a[0] * x
+    return batch.reshape((-1, *shape))
 
 
 def difference_weights(alphas: np.ndarray, n: int, agg: Agg) -> np.ndarray:
@@ -127,8 +131,7 @@ def score_instances(
     knn: KnnIndex | None = None,
 ) -> np.ndarray:
     """Scores of every instance of ``x`` under ``predict_fn``, ``(n,)``."""
-    if model_type not in ("classifier", "regressor"):
-        raise LinearityError(f"unknown model_type {model_type!r}; use classifier or regressor")
+    check_model_type(model_type)
     x = check_instances(x)
     alphas = config.resolved_alphas()
     chunk = max(1, PREDICT_BATCH // config.inputs_per_instance)
@@ -143,6 +146,22 @@ def score_instances(
             out, len(xc), config.n_samples, alphas, config.agg, log=model_type == "classifier"
         )
     return scores
+
+
+def check_model_type(model_type: str) -> None:
+    if model_type not in ("classifier", "regressor"):
+        raise LinearityError(f"unknown model_type {model_type!r}; use classifier or regressor")
+
+
+def _alibi_config(
+    method: Method, agg: Agg, nb_samples: int, epsilon: float, res: int,
+    alphas: np.ndarray | None, seed: int | None,
+) -> MeasureConfig:  # fmt: skip
+    """Alibi's argument names, parsed into our validated config."""
+    return MeasureConfig(
+        method=method, agg=agg, n_samples=nb_samples, epsilon=epsilon, res=res,
+        alphas=None if alphas is None else tuple(np.ravel(alphas)), seed=seed,
+    )  # fmt: skip
 
 
 def linearity_measure(
@@ -168,10 +187,7 @@ def linearity_measure(
     >>> bool(np.all(lin < 1e-6))
     True
     """
-    config = MeasureConfig(
-        method=method, agg=agg, n_samples=nb_samples, epsilon=epsilon, res=res,
-        alphas=None if alphas is None else tuple(np.ravel(alphas)), seed=seed,
-    )  # fmt: skip
+    config = _alibi_config(method, agg, nb_samples, epsilon, res, alphas, seed)
     knn = KnnIndex(check_instances(X_train)) if method == "knn" and X_train is not None else None
     if feature_range is None and method == "grid" and X_train is not None:
         feature_range = infer_feature_range(X_train)
@@ -198,12 +214,8 @@ class LinearityMeasure:
         verbose: bool = False,
         seed: int | None = None,
     ):
-        self.config = MeasureConfig(
-            method=method, agg=agg, n_samples=nb_samples, epsilon=epsilon, res=res,
-            alphas=None if alphas is None else tuple(np.ravel(alphas)), seed=seed,
-        )  # fmt: skip
-        if model_type not in ("classifier", "regressor"):
-            raise LinearityError(f"unknown model_type {model_type!r}; use classifier or regressor")
+        self.config = _alibi_config(method, agg, nb_samples, epsilon, res, alphas, seed)
+        check_model_type(model_type)
         self.model_type: ModelType = model_type
         self.verbose = verbose
         self.is_fit = False

@@ -94,7 +94,8 @@ def grid_samples(
     table = step_table(size, x.dtype)
     samples = np.empty((n, n_samples, flat.shape[1]), dtype=x.dtype)
     for i, rng in enumerate(rngs):  # in place: this runs for every chunk of every run
-        np.multiply(table[_draws(rng, n_samples, flat.shape[1], size)], delta, out=samples[i])
+        np.multiply(np.take(table, _draws(rng, n_samples, flat.shape[1], size)), delta,
+                    out=samples[i])  # fmt: skip
         samples[i] += flat[i]
     if clip:
         np.clip(samples, fr[:, 0].astype(x.dtype), fr[:, 1].astype(x.dtype), out=samples)
