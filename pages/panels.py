@@ -51,12 +51,13 @@ def training_panel(sel: Selection, dataset: Dataset, key: str) -> None:
             "(the notebook's 5 epochs take a few minutes here), take a quick 1-epoch "
             "version, or look at the untrained network.")  # fmt: skip
     cols = st.columns(3)
-    if cols[1].button("Quick: 1 epoch", key=f"{key}_quick"):
+    if sel.epochs != 1 and cols[1].button("Quick: 1 epoch", key=f"{key}_quick"):
         st.session_state.train_now = True
         select(epochs=1)
     if cols[2].button("Use untrained weights", key=f"{key}_untrained"):
         select(epochs=0)
-    go = cols[0].button(f"Train {sel.epochs} epoch(s)", type="primary", key=f"{key}_train")
+    label = f"Train {sel.epochs} epoch" + ("s" if sel.epochs > 1 else "")
+    go = cols[0].button(label, type="primary", key=f"{key}_train")
     if not (go or st.session_state.pop("train_now", False)):
         return
     st.button("Stop training", key=f"{key}_stop_training")

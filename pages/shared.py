@@ -129,7 +129,8 @@ def status_line(sel: Selection) -> str:
         if sel.epochs == 0:
             return "Untrained: random weights (seed 0)."
         return "Not trained yet: train it on the Model or Layers page."
-    state = "Untrained" if sel.epochs == 0 else f"Trained {sel.epochs} epoch(s)"
+    plural = "s" if sel.epochs > 1 else ""
+    state = "Untrained" if sel.epochs == 0 else f"Trained for {sel.epochs} epoch{plural}"
     return f"{state} · test accuracy {100 * meta['test_accuracy']:.1f}%"
 
 

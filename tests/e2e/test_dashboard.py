@@ -220,3 +220,22 @@ def test_uploading_models_in_the_browser(server, page, tmp_path):
     no_exception(page)
     assert "model=upload%3A" in page.url or "model=upload:" in page.url
     shot(page, "8-upload-accepted")
+
+
+def test_an_untrained_selection_can_be_trained_from_the_layers_page(server, page):
+    page.goto(server["url"] + "/layers?dataset=fashion_mnist&model=mlp&epochs=5")
+    page.wait_for_selector("text=has not been trained")
+    wait_idle(page)
+    shot(page, "9-offer-training")
+    page.get_by_role("button", name="Quick: 1 epoch").click()
+    page.wait_for_selector("text=Epoch 1/1", timeout=120_000)  # live progress
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+        ".some(t => t.textContent === 'Training')",
+        timeout=120_000,
+    )  # live curves
+    shot(page, "10-training")
+    page.wait_for_selector("text=Press Run", timeout=300_000)  # trained, stored, ready
+    no_exception(page)
+    assert "epochs=1" in page.url
+    assert page.get_by_text("Trained for 1 epoch · test accuracy").count() == 1
