@@ -5,6 +5,7 @@ yields a snapshot, so a UI can redraw its charts; a run can be stopped between c
 then ends in a result marked partial.
 """
 
+import threading
 import time
 import weakref
 from collections import deque
@@ -29,6 +30,7 @@ DEFAULT_MEMORY_BUDGET = 512 * 2**20
 MAX_CHUNK = 256
 # A probe traces a graph once; reuse it for every run on the same model and measure.
 _PROBES: "weakref.WeakKeyDictionary[Any, dict[tuple, LayerProbe]]" = weakref.WeakKeyDictionary()
+_PROBES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,16 @@ def layer_probe(model: Any, config: RunConfig, input_shape: tuple[int, ...]) -> 
     """The probe for ``model`` and ``config``'s measure, built once and then reused."""
     m = config.measure
     key = (config.layers, m.n_samples, tuple(m.resolved_alphas().tolist()), m.agg, config.logits)
-    probes = _PROBES.setdefault(model, {})
-    if key not in probes:
-        probes[key] = LayerProbe(
-            model, config.layers, n_samples=m.n_samples, alphas=m.resolved_alphas(),
-            agg=m.agg, logits=config.logits, input_shape=input_shape,
-        )  # fmt: skip
-    return probes[key]
+    with _PROBES_LOCK:  # two sessions may ask at once; build and trace each probe once
+        probes = _PROBES.setdefault(model, {})
+        if key not in probes:
+            probe = LayerProbe(
+                model, config.layers, n_samples=m.n_samples, alphas=m.resolved_alphas(),
+                agg=m.agg, logits=config.logits, input_shape=input_shape,
+            )  # fmt: skip
+            probe(np.zeros((probe.per_instance, *probe.input_shape), np.float32))  # trace
+            probes[key] = probe
+        return probes[key]
 
 
 def run_linearity(

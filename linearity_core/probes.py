@@ -5,7 +5,6 @@ One model whose outputs are the selected layers is run on a chunk laid out as
 reduced to per-instance scores, so large conv activations never leave the graph.
 """
 
-import threading
 from typing import Any
 
 import numpy as np
@@ -25,8 +24,6 @@ LINEAR = {"Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableCo
 POOLING = {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "GlobalMaxPooling2D",
            "GlobalMaxPooling1D"}  # fmt: skip
 ACTIVATION = {"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"}
-# Building a probe traces a graph; Keras tracing is not safe from two threads at once.
-_BUILD_LOCK = threading.Lock()
 
 
 def _activation_name(layer: Any) -> str | None:
@@ -147,10 +144,9 @@ class LayerProbe:
             infos.append(LayerInfo(label, type(layer).__name__, shape, layer_kind(layer), mode))
         self.layers = tuple(infos)
         self.is_classifier = ends_in_softmax(output_layer)
-        with _BUILD_LOCK:
-            feature_model = keras.Model(
-                inputs=model.inputs[0], outputs=[*outputs, _layer_output(output_layer)]
-            )
+        feature_model = keras.Model(
+            inputs=model.inputs[0], outputs=[*outputs, _layer_output(output_layer)]
+        )
         self.n_samples = n_samples
         mixes = 1 if agg == "global" else n_samples
         self.per_instance = 1 + n_samples + mixes

@@ -94,7 +94,7 @@ def run_panel(
     config: RunConfig,
     render: Callable[[RunResult, str], None],
     key: str,
-) -> RunResult | None:
+) -> None:
     """Run button, progress with ETA, Stop, live redraws; cached runs come back at once.
 
     ``render(result, tag)`` draws a result; ``tag`` differs between redraws in one script
@@ -120,7 +120,7 @@ def run_panel(
             st.success(f"⚡ Loaded from the cache: computed {when} UTC in "
                        f"{cached.timings.total_s:.1f} s, nothing recomputed.")  # fmt: skip
         render(cached, "final")
-        return cached
+        return
     if not start:
         partial = st.session_state.get(f"{key}_partial")
         if interrupted and partial is not None and partial.config == config:
@@ -131,7 +131,7 @@ def run_panel(
         else:
             st.info("Press **Run** to compute this run. Results are stored, so the same run "
                     "later comes straight from the cache.")  # fmt: skip
-        return None
+        return
     cols[1].button("Stop", key=f"{key}_stop")  # a click reruns the page, which ends this run
     st.session_state[f"{key}_running"] = run_key
     bar, slot = st.progress(0.0, "Starting…"), st.empty()
@@ -149,15 +149,14 @@ def run_panel(
                     render(snap.result, f"live{snap.chunks_done}")
     except LinearityError as exc:
         st.session_state.pop(f"{key}_running", None)
-        st.error(f"The run could not start: {exc}")
-        return None
+        st.error(f"The run stopped with an error: {exc}")
+        return
     st.session_state.pop(f"{key}_running", None)
     if snap is None:
-        return None
+        return
     computed = st.session_state.setdefault("computed", {})
     if snap.from_cache:
         computed.pop(run_key, None)
     else:
         computed[run_key] = snap.result.timings.total_s
     st.rerun()  # redraw from the store, with the cache note
-    return snap.result

@@ -1,14 +1,12 @@
 """AppTest helpers: the app runs from the repository root, on a tiny real dataset."""
 
-import io
 from pathlib import Path
 
-import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from linearity_core.datasets import load_dataset, save_user_npz
+from linearity_core.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/data.py", "pages/model.py", "pages/layers.py", "pages/classes.py", "pages/runs.py"]
@@ -22,19 +20,6 @@ def app(monkeypatch) -> AppTest:
     st.cache_resource.clear()  # models cached by an earlier test belong to another home
     load_dataset.cache_clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-
-
-@pytest.fixture
-def tiny_dataset(linearity_home) -> str:
-    """Three classes of 8x8 images, saved as a user .npz dataset."""
-    rng = np.random.default_rng(0)
-    y_train, y_test = np.arange(90) % 3, np.arange(30) % 3
-    x_train = (rng.random((90, 8, 8)) * 80 + y_train[:, None, None] * 80).astype(np.uint8)
-    x_test = (rng.random((30, 8, 8)) * 80 + y_test[:, None, None] * 80).astype(np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-             class_names=np.array(["dark", "mid", "bright"]))  # fmt: skip
-    return save_user_npz(buffer.getvalue(), "tiny.npz")
 
 
 CRASH = "Something went wrong"  # app.py's last-resort message for an unexpected error

@@ -1,17 +1,14 @@
 """The command line, run as analysts run it: `python -m linearity_core ...`."""
 
-import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from linearity_core.datasets import save_user_npz
 from linearity_core.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,19 +18,6 @@ def cli(*args, home):
     env = {**os.environ, "LINEARITY_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run([sys.executable, "-m", "linearity_core", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
-
-
-@pytest.fixture
-def tiny_dataset(linearity_home):
-    rng = np.random.default_rng(0)
-    y_train, y_test = np.arange(240) % 3, np.arange(60) % 3
-    # Class-dependent brightness, so a model can learn it in one epoch.
-    x_train = (rng.random((240, 8, 8)) * 80 + y_train[:, None, None] * 80).astype(np.uint8)
-    x_test = (rng.random((60, 8, 8)) * 80 + y_test[:, None, None] * 80).astype(np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-             class_names=np.array(["dark", "mid", "bright"]))  # fmt: skip
-    return save_user_npz(buffer.getvalue(), "tiny.npz")
 
 
 def test_train_then_run_writes_files_and_stores_the_run(tiny_dataset, linearity_home, tmp_path):
