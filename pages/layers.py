@@ -4,6 +4,7 @@ import streamlit as st
 
 from linearity_core import RunConfig
 from linearity_core.figures import layer_bars
+from linearity_core.modelstore import describe_layers
 from linearity_core.results import RunResult
 from pages.panels import handle_or_stop, measure_params, run_panel, training_panel
 from pages.shared import dataset_or_stop, page_start
@@ -11,16 +12,18 @@ from pages.shared import dataset_or_stop, page_start
 NOTES = """
 **Reading the chart**
 
-- **conv_1 scores 0.** A convolution is linear: the output of an average of inputs is the
-  average of their outputs, so nothing is left over.
-- **Activations bend.** ReLU, tanh or sigmoid add the first nonlinearity; max pooling adds more.
+- **{first} scores 0.** It is the first linear layer: the output of an average of inputs
+  is the average of their outputs, so nothing is left over.
+- **Activations bend.** ReLU, tanh or sigmoid add the first nonlinearity; max pooling
+  adds more.
 - **Dropout and Flatten repeat their input's bar.** At inference dropout passes values
   through and flatten only reshapes them, so the measure cannot change.
-- **Later linear layers are not 0.** conv_2 and the dense layers are linear maps, but they
-  sit on top of nonlinear ones: what is measured is the network *up to* that layer.
+- **Later linear layers are not 0.** They are linear maps, but they sit on top of
+  nonlinear ones: what is measured is the network *up to* that layer.
 - **The red bar is the softmax output,** measured on log-probabilities, as a classifier.
   Lower means the model's decision is more linear around the data.
 """
+
 
 sel = page_start(
     "layers",
@@ -44,7 +47,9 @@ if handle is None:
 assert handle is not None
 
 chart, notes = st.columns([3, 1])
-notes.markdown(NOTES)
+first_linear = next((row["layer"] for row in describe_layers(handle.model)
+                     if row["kind"] == "linear"), "The first layer")  # fmt: skip
+notes.markdown(NOTES.format(first=first_linear))
 
 
 def render(result: RunResult, tag: str) -> None:

@@ -43,6 +43,8 @@ def test_layers_page_has_the_notebooks_defaults(app, tiny_dataset):
     assert values == {"instances": 30, "samples": 20, "epsilon": 0.04, "res": 100, "seed": 0}
     assert app.selectbox(key="layers_method").value == "grid"
     assert app.selectbox(key="layers_agg").value == "global"
+    notes = " ".join(m.value for m in app.markdown)
+    assert "**dense_1 scores 0.**" in notes  # the teaching notes name this model's layer
 
 
 @pytest.fixture
