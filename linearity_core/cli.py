@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                        per_class=args.per_class)  # fmt: skip
     dataset, model, meta = trained_model(args.dataset, args.model, args.epochs, args.seed)
     last = None
-    for last in stream_cached_run(RunStore(), dataset, model, meta["weights_fingerprint"],
+    for last in stream_cached_run(RunStore(), dataset, model, meta["model_fingerprint"],
                                   meta["label"], config):  # fmt: skip
         progress_bar(last.fraction, f"{last.instances_done}/{last.n_instances} instances"
                      + (" (from cache)" if last.from_cache else ""))  # fmt: skip

@@ -47,9 +47,14 @@ class ModelRef:
         return f"{name}, {state}"
 
 
-def weights_fingerprint(model: Any) -> str:
-    """Hash of every weight's name, shape and values: same weights, same runs."""
+def model_fingerprint(model: Any) -> str:
+    """Hash of the architecture and of every weight's name, shape and values.
+
+    Weights alone are not enough: the seed CNN and its linear variant, built from the same
+    seed, hold identical weights but compute different functions.
+    """
     digest = hashlib.sha256()
+    digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
     for w in model.weights:
         value = np.ascontiguousarray(w.numpy())
         digest.update(f"{w.path}{value.dtype.str}{value.shape}".encode())
@@ -92,11 +97,14 @@ class ModelStore:
         return base / "model.keras", base / "meta.json"
 
     def meta(self, ref: ModelRef) -> dict[str, Any] | None:
+        """The entry's metadata; None when absent, unreadable or from an older version
+        (without a model fingerprint), so that the model is trained again."""
         _, meta_path = self.paths(ref)
         try:
-            return dict(json.loads(meta_path.read_text()))
+            meta = dict(json.loads(meta_path.read_text()))
         except (OSError, ValueError):
             return None
+        return meta if "model_fingerprint" in meta else None
 
     def has(self, ref: ModelRef) -> bool:
         return self.meta(ref) is not None
@@ -168,7 +176,7 @@ class ModelStore:
             "keras_version": keras.__version__,
             "parameters": int(trained.model.count_params()),
             "data_fingerprint": dataset.fingerprint,
-            "weights_fingerprint": weights_fingerprint(trained.model),
+            "model_fingerprint": model_fingerprint(trained.model),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         return trained.model, self.save(ref, trained.model, meta)

@@ -158,12 +158,12 @@ def _stored_model(arch: str, dataset_id: str, epochs: int, seed: int) -> tuple[A
 
 @st.cache_resource(show_spinner="Loading uploaded model…", max_entries=4)
 def _uploaded_model(upload_id: str, input_shape: tuple[int, ...]) -> tuple[Any, str]:
-    from linearity_core.modelstore import weights_fingerprint
+    from linearity_core.modelstore import model_fingerprint
     from linearity_core.uploads import load_uploaded_model, read_upload
 
     raw, filename = read_upload(upload_id)
     model = load_uploaded_model(raw, filename, input_shape)
-    return model, weights_fingerprint(model)
+    return model, model_fingerprint(model)
 
 
 def forget_models() -> None:
@@ -181,7 +181,7 @@ def model_handle(sel: Selection, dataset: Dataset) -> ModelHandle | None:
     if found is None:
         return None
     model, meta = found
-    return ModelHandle(model, meta["weights_fingerprint"], meta["label"], meta)
+    return ModelHandle(model, meta["model_fingerprint"], meta["label"], meta)
 
 
 def page_start(url_path: str, title: str, what: str) -> Selection:

@@ -11,7 +11,7 @@ from linearity_core.architectures import ARCHITECTURES
 from linearity_core.datasets import DEBIAN_FASHION_DIR, Dataset, DatasetSpec, load_dataset
 from linearity_core.engine import compute_run
 from linearity_core.errors import LinearityError
-from linearity_core.modelstore import ModelRef, ModelStore, weights_fingerprint
+from linearity_core.modelstore import ModelRef, ModelStore, model_fingerprint
 from linearity_core.training import build_model, train
 from linearity_core.uploads import load_uploaded_model
 
@@ -37,7 +37,15 @@ def test_same_seed_same_untrained_weights():
     a = build_model("mlp", (28, 28, 1), 10, seed=3)
     b = build_model("mlp", (28, 28, 1), 10, seed=3)
     c = build_model("mlp", (28, 28, 1), 10, seed=4)
-    assert weights_fingerprint(a) == weights_fingerprint(b) != weights_fingerprint(c)
+    assert model_fingerprint(a) == model_fingerprint(b) != model_fingerprint(c)
+
+
+def test_fingerprint_tells_architectures_with_equal_weights_apart():
+    relu = build_model("seed_cnn", (28, 28, 1), 10, seed=0)
+    linear = build_model("seed_cnn_linear", (28, 28, 1), 10, seed=0)
+    for a, b in zip(relu.weights, linear.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())  # the same seed, the same weights
+    assert model_fingerprint(relu) != model_fingerprint(linear)
 
 
 def test_linear_variant_is_linear_up_to_the_softmax():
@@ -82,7 +90,7 @@ def test_training_is_deterministic_and_can_be_stopped():
     data = small_dataset(n_train=640, n_test=200)
     a = train("mlp", data, epochs=1, seed=5)
     b = train("mlp", data, epochs=1, seed=5)
-    assert weights_fingerprint(a.model) == weights_fingerprint(b.model)
+    assert model_fingerprint(a.model) == model_fingerprint(b.model)
     seen = []
     stopped = train("mlp", data, epochs=3, seed=5, on_progress=seen.append,
                     should_stop=lambda: len(seen) >= 2)  # fmt: skip
@@ -99,12 +107,12 @@ def test_model_store_reuses_and_retrains_corrupt_entries(tmp_path):
     assert len(meta["history"]["loss"]) == 1
     loaded = store.load(ref)
     assert loaded is not None
-    assert weights_fingerprint(loaded[0]) == meta["weights_fingerprint"]
+    assert model_fingerprint(loaded[0]) == meta["model_fingerprint"]
     model_path, _ = store.paths(ref)
     model_path.write_bytes(model_path.read_bytes()[:1000])
     assert store.load(ref) is None  # corrupt: never served
     _, again = store.get_or_train(ref, data)
-    assert again["weights_fingerprint"] == meta["weights_fingerprint"]  # same seed, retrained
+    assert again["model_fingerprint"] == meta["model_fingerprint"]  # same seed, retrained
 
 
 def save_keras(model, path):

@@ -162,7 +162,7 @@ def test_two_sessions_run_at_once_and_both_are_correct(server, browser):
         "from linearity_core.modelstore import ModelRef, ModelStore;"
         "r = RunStore(sys.argv[1]).load(sys.argv[2]); d = load_dataset('fashion_mnist');"
         "m, meta = ModelStore(sys.argv[3]).get_or_train(ModelRef('seed_cnn', d.id, 0, 0), d);"
-        "last = list(stream_cached_run(RunStore(sys.argv[4]), d, m, meta['weights_fingerprint'],"
+        "last = list(stream_cached_run(RunStore(sys.argv[4]), d, m, meta['model_fingerprint'],"
         " meta['label'], r.config))[-1].result;"
         "print(float(np.abs(last.scores - r.scores).max()))"
     )
