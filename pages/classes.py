@@ -6,7 +6,7 @@ import streamlit as st
 from linearity_core import RunConfig
 from linearity_core.figures import class_histograms, class_means, image_grid, layer_class_heatmap
 from linearity_core.results import RunResult
-from pages.panels import handle_or_stop, measure_params, run_panel, training_panel
+from pages.panels import handle_or_stop, measure_params, number, run_panel, training_panel
 from pages.shared import dataset_or_stop, page_start
 
 EXTREMES = 8
@@ -17,9 +17,8 @@ data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     largest = int(np.bincount(data.y_test).max())
     cols = st.columns(7)
-    per_class = cols[0].number_input("Per class", 1, largest, min(100, largest),
-                                     key="classes_per_class",
-                                     help="Test images of each class to score")  # fmt: skip
+    per_class = number(cols[0], "Per class", "classes_per_class", min(100, largest), 1, largest,
+                       help="Test images of each class to score")  # fmt: skip
     measure = measure_params("classes", cols[1:])
 
 handle = handle_or_stop(sel, data)

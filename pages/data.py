@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from linearity_core.figures import class_counts, image_grid
-from pages.shared import dataset_or_stop, page_start, select
+from pages.shared import dataset_or_stop, page_start, upload_panel
 
 PER_PAGE = 32
 
@@ -15,17 +15,13 @@ with st.expander("Use your own dataset (.npz)"):
     st.caption("A `.npz` with `x_train`, `y_train`, `x_test`, `y_test` (images as (n, h, w), "
                "(n, h, w, c) or (n, features); integer labels) and optionally `class_names`. "
                "It is read without unpickling and checked before use.")  # fmt: skip
-    upload = st.file_uploader("Dataset file", type=["npz"], key="npz_upload")
-    if upload is not None and st.button("Add this dataset", type="primary"):
-        from linearity_core.datasets import save_user_npz
-        from linearity_core.errors import LinearityError
 
-        try:
-            dataset_id = save_user_npz(upload.getvalue(), upload.name)
-        except LinearityError as exc:
-            st.error(f"Dataset refused. {exc}")
-        else:
-            select(dataset=dataset_id)
+    def accept(raw: bytes, name: str) -> dict[str, str]:
+        from linearity_core.datasets import save_user_npz
+
+        return {"dataset": save_user_npz(raw, name)}
+
+    upload_panel("Dataset file", ["npz"], "npz_upload", accept)
 data = dataset_or_stop(sel)
 st.markdown(f"**{data.spec.name}**: {len(data.x_train):,} training and "
             f"{len(data.x_test):,} test images of shape {data.input_shape}, "

@@ -6,7 +6,7 @@ from linearity_core import RunConfig
 from linearity_core.figures import layer_bars
 from linearity_core.modelstore import describe_layers
 from linearity_core.results import RunResult
-from pages.panels import handle_or_stop, measure_params, run_panel, training_panel
+from pages.panels import handle_or_stop, measure_params, number, run_panel, training_panel
 from pages.shared import dataset_or_stop, page_start
 
 NOTES = """
@@ -33,9 +33,8 @@ sel = page_start(
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     cols = st.columns(7)
-    instances = cols[0].number_input("Instances", 1, len(data.x_test),
-                                     min(100, len(data.x_test)), key="layers_instances",
-                                     help="Random test images to score")  # fmt: skip
+    instances = number(cols[0], "Instances", "layers_instances", min(100, len(data.x_test)),
+                       1, len(data.x_test), help="Random test images to score")  # fmt: skip
     measure = measure_params("layers", cols[1:])
     logits = st.checkbox("Score the output's logits instead of its probabilities (white box)",
                          key="layers_logits")  # fmt: skip

@@ -3,15 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from linearity_core.errors import LinearityError
 from pages.panels import handle_or_stop, training_panel
 from pages.shared import (
     UPLOAD_PREFIX,
     dataset_or_stop,
     forget_models,
     page_start,
-    select,
     stored_meta,
+    upload_panel,
 )
 
 sel = page_start("model", "Model", "Choose, train or upload a model; its layers and test accuracy.")
@@ -21,17 +20,14 @@ with st.expander("Upload your own .keras model", expanded=sel.is_upload):
     st.caption("Only Keras 3 `.keras` files with built-in layers are accepted (no Lambda layers "
                "or custom code, which would run on load). Legacy `.h5` files are refused: "
                "re-save them as `.keras`. The input shape must match the dataset.")  # fmt: skip
-    upload = st.file_uploader("Model file", type=["keras", "h5"], key="model_upload")
-    if upload is not None and st.button("Use this model", type="primary"):
+
+    def accept(raw: bytes, name: str) -> dict[str, str]:
         from linearity_core.uploads import load_uploaded_model, save_upload
 
-        raw = upload.getvalue()
-        try:
-            load_uploaded_model(raw, upload.name, data.input_shape)
-        except LinearityError as exc:
-            st.error(f"Upload refused. {exc}")
-        else:
-            select(model=UPLOAD_PREFIX + save_upload(raw, upload.name))
+        load_uploaded_model(raw, name, data.input_shape)  # raises with the reason
+        return {"model": UPLOAD_PREFIX + save_upload(raw, name)}
+
+    upload_panel("Model file", ["keras", "h5"], "model_upload", accept)
 
 handle = handle_or_stop(sel, data)
 if handle is None:

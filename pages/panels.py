@@ -15,20 +15,50 @@ from pages.shared import ModelHandle, Selection, forget_models, model_handle, mo
 REDRAW_S = 0.3
 
 
+def remembered(make: Callable[..., Any], label: str, key: str, default: Any,
+               allowed: Callable[[Any], bool], **kwargs: Any) -> Any:  # fmt: skip
+    """A widget whose value survives page switches and is mirrored into the URL, so a
+    copied link reopens the same run (and, when it is stored, its charts)."""
+    saved = st.session_state.setdefault("params", {})
+    if key not in st.session_state:
+        value = saved.get(key, default)
+        if key not in saved and key in st.query_params:
+            try:
+                parsed = type(default)(st.query_params[key])
+                value = parsed if allowed(parsed) else default
+            except ValueError:
+                pass  # a hand-edited URL: keep the default
+        st.session_state[key] = value
+    value = make(label, key=key, **kwargs)
+    saved[key] = value
+    st.query_params[key] = str(value)
+    return value
+
+
+def number(col: Any, label: str, key: str, default: float, low: float, high: float,
+           **kwargs: Any) -> Any:  # fmt: skip
+    return remembered(col.number_input, label, key, default, lambda v: low <= v <= high,
+                      min_value=low, max_value=high, **kwargs)  # fmt: skip
+
+
+def choice(col: Any, label: str, key: str, options: list[str]) -> Any:
+    return remembered(col.selectbox, label, key, options[0], options.__contains__,
+                      options=options)  # fmt: skip
+
+
 def measure_params(key: str, cols: list[Any]) -> MeasureConfig:
     """The notebook's defaults: 20 samples, epsilon 0.04, resolution 100, grid, global.
 
     ``cols`` are six columns to put the six widgets in.
     """
-    n_samples = cols[0].number_input(
-        "Samples", 1, 500, 20, key=f"{key}_samples", help="Points drawn around each instance"
-    )
-    epsilon = cols[1].number_input("Epsilon", 0.001, 1.0, 0.04, step=0.01, format="%.3f",
-                                   key=f"{key}_epsilon")  # fmt: skip
-    res = cols[2].number_input("Resolution", 1, 10_000, 100, key=f"{key}_res")
-    method = cols[3].selectbox("Sampling", ["grid", "knn"], key=f"{key}_method")
-    agg = cols[4].selectbox("Aggregation", ["global", "pairwise"], key=f"{key}_agg")
-    seed = cols[5].number_input("Seed", 0, 2**31 - 1, 0, key=f"{key}_seed")
+    n_samples = number(cols[0], "Samples", f"{key}_samples", 20, 1, 500,
+                       help="Points drawn around each instance")  # fmt: skip
+    epsilon = number(cols[1], "Epsilon", f"{key}_epsilon", 0.04, 0.001, 1.0, step=0.01,
+                     format="%.3f")  # fmt: skip
+    res = number(cols[2], "Resolution", f"{key}_res", 100, 1, 10_000)
+    method = choice(cols[3], "Sampling", f"{key}_method", ["grid", "knn"])
+    agg = choice(cols[4], "Aggregation", f"{key}_agg", ["global", "pairwise"])
+    seed = number(cols[5], "Seed", f"{key}_seed", 0, 0, 2**31 - 1)
     return MeasureConfig(method=method, agg=agg, n_samples=int(n_samples), epsilon=float(epsilon),
                          res=int(res), seed=int(seed))  # fmt: skip
 

@@ -4,6 +4,7 @@ Heavy modules (TensorFlow through the model store) are imported inside functions
 pages that need no model appear without waiting for TensorFlow.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,28 @@ def select(**values: Any) -> None:
     """
     st.session_state.pending_selection = values
     st.rerun()
+
+
+def upload_panel(
+    label: str, types: list[str], key: str, accept: Callable[[bytes, str], dict[str, Any]]
+) -> None:
+    """A file uploader that acts as soon as a file has arrived: ``accept(raw, name)``
+    checks and keeps it and returns the new selection; a refusal stays on screen while
+    that file is in the uploader."""
+    upload = st.file_uploader(label, type=types, key=key)
+    if upload is None:
+        return
+    refusals = st.session_state.setdefault("upload_refusals", {})
+    if upload.file_id not in refusals:
+        try:
+            selection = accept(upload.getvalue(), upload.name)
+        except LinearityError as exc:
+            refusals[upload.file_id] = f"{upload.name} was refused. {exc}"
+        else:
+            refusals[upload.file_id] = ""
+            select(**selection)
+    if refusals[upload.file_id]:
+        st.error(refusals[upload.file_id])
 
 
 def sidebar() -> Selection:

@@ -136,18 +136,17 @@ def test_a_bad_upload_is_refused_with_an_error(app, tiny_dataset):
     open_page(app, "pages/model.py", dataset=tiny_dataset, model="mlp", epochs="0")
     app.file_uploader[0].upload("broken.keras", b"PK\x03\x04 truncated")
     app.run()
-    app.button[0].click().run()
     assert_no_crash(app)
-    assert "Upload refused" in app.error[0].value
+    assert "broken.keras was refused" in app.error[0].value
+    assert "truncated" in app.error[0].value
 
 
 def test_a_bad_dataset_upload_is_refused(app, tiny_dataset):
     open_page(app, "pages/data.py", dataset=tiny_dataset, model="mlp", epochs="0")
     app.file_uploader(key="npz_upload").upload("bad.npz", b"not a zip at all")
     app.run()
-    app.button[0].click().run()
     assert_no_crash(app)
-    assert "Dataset refused" in app.error[0].value
+    assert "bad.npz was refused" in app.error[0].value
 
 
 def test_good_uploads_are_kept(app, tiny_dataset, tmp_path):
@@ -158,7 +157,6 @@ def test_good_uploads_are_kept(app, tiny_dataset, tmp_path):
     raw = (datasets.user_datasets_dir() / f"{tiny_dataset[4:]}.npz").read_bytes()
     app.file_uploader(key="npz_upload").upload("pets.npz", raw)
     app.run()
-    app.button[0].click().run()
     assert_no_crash(app)
     assert any(d.startswith("npz:pets-") for d in datasets.list_datasets())
     # The new selection itself is checked in the browser test: AppTest loses sidebar
@@ -168,6 +166,22 @@ def test_good_uploads_are_kept(app, tiny_dataset, tmp_path):
     model_file = (tmp_path / "mine.keras").read_bytes()
     app.file_uploader(key="model_upload").upload("mine.keras", model_file)
     app.run()
-    app.button[0].click().run()
     assert_no_crash(app)
     assert list(list_uploads().values()) == ["mine.keras"]
+
+
+def test_run_parameters_come_from_and_go_to_the_url(app, tiny_dataset):
+    open_page(app, "pages/layers.py", dataset=tiny_dataset, model="mlp", epochs="0",
+              layers_samples="3", layers_instances="6", layers_agg="pairwise",
+              layers_epsilon="-1", layers_method="tree")  # fmt: skip
+    assert app.number_input(key="layers_samples").value == 3
+    assert app.number_input(key="layers_instances").value == 6
+    assert app.selectbox(key="layers_agg").value == "pairwise"
+    assert app.number_input(key="layers_epsilon").value == 0.04  # out of range: default
+    assert app.selectbox(key="layers_method").value == "grid"  # unknown: default
+    app.number_input(key="layers_seed").set_value(7).run()
+    assert app.query_params["layers_seed"] == "7"
+    app.switch_page("pages/runs.py").run()
+    app.switch_page("pages/layers.py").run()  # values survive leaving the page
+    assert app.number_input(key="layers_seed").value == 7
+    assert app.number_input(key="layers_samples").value == 3
