@@ -7,7 +7,6 @@ from pages.panels import handle_or_stop, training_panel
 from pages.shared import (
     UPLOAD_PREFIX,
     dataset_or_stop,
-    forget_models,
     page_start,
     stored_meta,
     upload_panel,
@@ -54,5 +53,3 @@ elif not sel.is_upload:
 
 st.subheader("Layers")
 st.dataframe(pd.DataFrame(describe_layers(handle.model)), hide_index=True)
-if st.button("Forget cached models", help="Reload models from the store on next use"):
-    forget_models()
