@@ -19,7 +19,7 @@ import numpy as np
 
 from linearity_core.config import RunConfig
 from linearity_core.errors import LinearityError
-from linearity_core.measure import check_instances, forward_inputs, measure_samples
+from linearity_core.measure import check_input_shape, check_instances, forward_inputs, sampler
 from linearity_core.probes import LayerProbe, ensure_built, model_input_shape
 from linearity_core.results import RunResult, Timings
 from linearity_core.sampling import KnnIndex, infer_feature_range
@@ -94,7 +94,7 @@ def run_linearity(
     started, created = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     x = check_instances(x)
     ensure_built(model, x.shape[1:])
-    x = check_instances(x, model_input_shape(model))
+    check_input_shape(x, model_input_shape(model))
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     idx = np.arange(len(x)) if indices is None else np.asarray(indices, dtype=np.int64)
     if len(labels) != len(x) or len(idx) != len(x):
@@ -102,16 +102,16 @@ def run_linearity(
             f"x has {len(x)} instances but labels has {len(labels)} and indices {len(idx)}"
         )
     m = config.measure
-    neighbours = knn = None
+    knn = None
     if m.method == "knn":
         if x_reference is None:
             raise LinearityError("method='knn' needs reference data (X_train) for neighbours")
         knn = KnnIndex(x_reference)
-        neighbours = knn.neighbours(x, m.n_samples)  # one blockwise search for all instances
     elif feature_range is None:
         if x_reference is None:
             raise LinearityError("grid sampling needs a feature_range or reference data")
         feature_range = infer_feature_range(x_reference)
+    draw = sampler(x, m, feature_range, knn)
     probe = layer_probe(model, config, x.shape[1:])
     alphas = m.resolved_alphas()
     n = len(x)
@@ -124,10 +124,7 @@ def run_linearity(
 
     def forward_batch(start: int, stop: int) -> tuple[np.ndarray, float]:
         t0 = time.perf_counter()
-        if knn is not None and neighbours is not None:
-            samples = knn.data[neighbours[start:stop]].astype(x.dtype, copy=False)
-        else:
-            samples = measure_samples(x[start:stop], m, feature_range, None, idx[start:stop])
+        samples = draw(start, stop, idx[start:stop])
         return forward_inputs(x[start:stop], samples, alphas, m.agg), time.perf_counter() - t0
 
     def snapshot(done_n: int, chunks_done: int, *, done: bool, stopped: bool) -> RunProgress:

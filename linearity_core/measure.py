@@ -32,11 +32,16 @@ def check_instances(x: np.ndarray, input_shape: tuple[int, ...] | None = None) -
     # A sum is non-finite if any element is (no temporary the size of x); then look closely.
     if not np.isfinite(arr.sum(dtype=np.float64)) and not np.all(np.isfinite(arr)):
         raise LinearityError("x contains NaN or inf; clean or drop those instances first")
-    if input_shape is not None and tuple(arr.shape[1:]) != tuple(input_shape):
-        raise LinearityError(
-            f"x has instance shape {arr.shape[1:]} but the model expects {tuple(input_shape)}"
-        )
+    if input_shape is not None:
+        check_input_shape(arr, input_shape)
     return arr if arr.dtype == np.float64 else arr.astype(np.float32, copy=False)
+
+
+def check_input_shape(x: np.ndarray, input_shape: tuple[int, ...]) -> None:
+    if tuple(x.shape[1:]) != tuple(input_shape):
+        raise LinearityError(
+            f"x has instance shape {x.shape[1:]} but the model expects {tuple(input_shape)}"
+        )
 
 
 def forward_inputs(x: np.ndarray, samples: np.ndarray, alphas: np.ndarray, agg: Agg) -> np.ndarray:
@@ -101,25 +106,39 @@ def check_probabilities(out: np.ndarray) -> None:
         )
 
 
-def measure_samples(
-    x: np.ndarray,
-    config: MeasureConfig,
-    feature_range: np.ndarray | None,
-    knn: KnnIndex | None,
-    indices: np.ndarray,
-) -> np.ndarray:
-    """The samples of ``config`` around ``x``: ``(n, n_samples, *shape)``."""
+Sampler = Callable[[int, int, np.ndarray], np.ndarray]
+
+
+def sampler(
+    x: np.ndarray, config: MeasureConfig, feature_range: np.ndarray | None, knn: KnnIndex | None
+) -> Sampler:
+    """``draw(start, stop, indices)``: the samples around ``x[start:stop]``,
+    ``(stop - start, n_samples, *shape)``; ``indices`` seed the grid's per-instance streams.
+
+    knn neighbours are searched once for all of ``x``, in one blockwise product, before
+    any chunk is drawn.
+    """
     if config.method == "knn":
         if knn is None:
             raise LinearityError("method='knn' needs X_train, the set to take neighbours from")
-        return knn.samples(x, config.n_samples)
+        neighbours = knn.neighbours(x, config.n_samples)  # (n, n_samples)
+
+        def nearest(start: int, stop: int, indices: np.ndarray) -> np.ndarray:
+            return knn.data[neighbours[start:stop]].astype(x.dtype, copy=False)
+
+        return nearest
     if feature_range is None:
         raise LinearityError("method='grid' needs feature_range or X_train to infer it from")
-    rngs = instance_generators(config.seed, indices)
-    return grid_samples(
-        x, feature_range, rngs, n_samples=config.n_samples, epsilon=config.epsilon,
-        res=config.res, clip=config.clip,
-    )  # fmt: skip
+    fr = feature_range
+
+    def grid(start: int, stop: int, indices: np.ndarray) -> np.ndarray:
+        rngs = instance_generators(config.seed, indices)
+        return grid_samples(
+            x[start:stop], fr, rngs, n_samples=config.n_samples, epsilon=config.epsilon,
+            res=config.res, clip=config.clip,
+        )  # fmt: skip
+
+    return grid
 
 
 def score_instances(
@@ -135,10 +154,11 @@ def score_instances(
     x = check_instances(x)
     alphas = config.resolved_alphas()
     chunk = max(1, PREDICT_BATCH // config.inputs_per_instance)
+    draw = sampler(x, config, feature_range, knn)
     scores = np.empty(len(x), dtype=np.float64)
     for start in range(0, len(x), chunk):
         xc = x[start : start + chunk]
-        samples = measure_samples(xc, config, feature_range, knn, np.arange(start, start + len(xc)))
+        samples = draw(start, start + len(xc), np.arange(start, start + len(xc)))
         out = np.asarray(predict_fn(forward_inputs(xc, samples, alphas, config.agg)))
         if model_type == "classifier":
             check_probabilities(out)

@@ -117,7 +117,6 @@ class KnnIndex:
         X = np.asarray(X_ref)
         if X.ndim < 2 or len(X) == 0:
             raise LinearityError("knn needs a non-empty reference set X_train of shape (n, ...)")
-        self.shape = X.shape[1:]
         self.data = X
         self.flat = X.reshape(len(X), -1).astype(np.float32)  # (n_ref, n_features)
         self.sq_norms = np.einsum("ij,ij->i", self.flat, self.flat)  # (n_ref,)
@@ -150,7 +149,3 @@ class KnnIndex:
             order = np.lexsort((cand, exact), axis=1)[:, :k]  # ties broken by index
             out[start : start + block] = np.take_along_axis(cand, order, axis=1)
         return out
-
-    def samples(self, x: np.ndarray, k: int) -> np.ndarray:
-        """The ``k`` nearest reference instances themselves, ``(n, k, *shape)``."""
-        return self.data[self.neighbours(x, k)].astype(np.asarray(x).dtype, copy=False)

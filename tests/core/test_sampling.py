@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from linearity_core import sampling
+from linearity_core import MeasureConfig, sampling
 from linearity_core.errors import LinearityError
+from linearity_core.measure import sampler
 from linearity_core.sampling import (
     KnnIndex,
     grid_samples,
@@ -83,8 +84,8 @@ def test_knn_equals_brute_force_in_small_blocks(monkeypatch):
     monkeypatch.setattr(sampling, "KNN_BLOCK_BYTES", 4 * 300 * 3)  # 3 queries per block
     got = KnnIndex(ref).neighbours(x, 7)
     np.testing.assert_array_equal(got, expected)
-    samples = KnnIndex(ref).samples(x, 7)
-    np.testing.assert_array_equal(samples, ref[expected])
+    draw = sampler(x, MeasureConfig(method="knn", n_samples=7), None, KnnIndex(ref))
+    np.testing.assert_array_equal(draw(0, 40, np.arange(40)), ref[expected])
 
 
 def test_knn_of_a_reference_point_starts_with_itself():
