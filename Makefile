@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: run test lint bench data browser clean
 
-run: $(RUN_STAMP) data
+run: $(RUN_STAMP) data browser
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(DEV_STAMP) data browser lint
@@ -20,7 +20,7 @@ test: $(DEV_STAMP) data browser lint
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy linearity_core
+	$(VENV)/bin/mypy linearity_core pages app.py
 
 bench: $(RUN_STAMP) data
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

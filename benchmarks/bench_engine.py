@@ -21,10 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from linearity_core import MeasureConfig, RunConfig
-from linearity_core.datasets import load_dataset, select_instances
-from linearity_core.engine import _PROBES, compute_run
-from linearity_core.modelstore import ModelRef, ModelStore
-from linearity_core.sampling import infer_feature_range
+from linearity_core.data.datasets import load_dataset, select_instances
+from linearity_core.measure.engine import compute_run
+from linearity_core.measure.probes import clear_probes
+from linearity_core.measure.sampling import infer_feature_range
+from linearity_core.models.store import ModelRef, ModelStore
 
 N_SAMPLES = 20
 REPEATS = 2
@@ -59,12 +60,17 @@ def naive_per_layer(model, x, feature_range):
     rng = np.random.default_rng(0)
     for layer in model.layers[1:]:
         sub = keras.Model(model.inputs[0], layer.output)
-        naive_linearity(lambda v, sub=sub: sub.predict(v, verbose=0), x, feature_range, rng,
-                        classifier=layer.name == "softmax")  # fmt: skip
+        naive_linearity(
+            lambda v, sub=sub: sub.predict(v, verbose=0),
+            x,
+            feature_range,
+            rng,
+            classifier=layer.name == "softmax",
+        )
 
 
 def ours(model, x, y, config, **kw):
-    _PROBES.clear()  # include building and tracing the probe in every timing
+    clear_probes()  # include building and tracing the probe in every timing
     start = time.perf_counter()
     result = compute_run(model, x, y, config, **kw)
     return time.perf_counter() - start, result
@@ -114,8 +120,9 @@ def memory_child(n):
 
 
 def in_child(n):
-    out = subprocess.run([sys.executable, __file__, "--memory", str(n)], check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory", str(n)], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -147,8 +154,9 @@ def main():
     for label in range(10):
         naive_linearity(lambda v: model.predict(v, verbose=0), x[y == label], fr, rng, True)
     naive_class_s = time.perf_counter() - start
-    out_config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), per_class=1000,
-                           layers=("softmax",))  # fmt: skip
+    out_config = RunConfig(
+        measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), per_class=1000, layers=("softmax",)
+    )
     # This machine's speed drifts by tens of percent within minutes: alternate ours and
     # the floor and keep the best of each, so both see the same conditions.
     ours_class_s = floor_s = float("inf")
@@ -170,17 +178,23 @@ def main():
         f"all layers, 10,000 instances: {large['seconds']:.2f} s; peak memory growth "
         f"{mib['2,000']} (2,000) vs {mib['10,000']} (10,000)"
     )
-    report("all 14 layers x 10,000 / naive output layer only", large["seconds"] / naive_class_s,
-           "< 1")  # fmt: skip
-    report("peak memory growth: 10,000 / 2,000 instances", large["growth"] / small["growth"],
-           "<= 1.3")  # fmt: skip
+    report(
+        "all 14 layers x 10,000 / naive output layer only", large["seconds"] / naive_class_s, "< 1"
+    )
+    report(
+        "peak memory growth: 10,000 / 2,000 instances", large["growth"] / small["growth"], "<= 1.3"
+    )
 
     # 5. knn against grid, 1,000 instances, output layer.
     x, y = data.x_test[:1000], data.y_test[:1000]
-    knn_config = RunConfig(measure=MeasureConfig(method="knn", n_samples=N_SAMPLES, seed=0),
-                           n_instances=1000, layers=("softmax",))  # fmt: skip
-    grid_config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0),
-                            n_instances=1000, layers=("softmax",))  # fmt: skip
+    knn_config = RunConfig(
+        measure=MeasureConfig(method="knn", n_samples=N_SAMPLES, seed=0),
+        n_instances=1000,
+        layers=("softmax",),
+    )
+    grid_config = RunConfig(
+        measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), n_instances=1000, layers=("softmax",)
+    )
     grid_s, _ = ours(model, x, y, grid_config, feature_range=fr)
     knn_s, _ = ours(model, x, y, knn_config, x_reference=data.x_train)
     print(f"knn (20 of 60,000) {knn_s:.2f} s, grid {grid_s:.2f} s")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m linearity_core {datasets,models,train,run}``."""
+"""Command line: ``python -m linearity_core {datasets,models,train,run,report}``."""
 
 import os
 import sys

@@ -2,11 +2,16 @@
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from linearity_core.config import MeasureConfig, RunConfig
+from linearity_core import defaults
 from linearity_core.errors import LinearityError
+from linearity_core.measure.config import MeasureConfig, RunConfig
+from linearity_core.paths import import_tensorflow_quietly
+
+POLL_S = 0.2  # how often the CLI looks at a job's progress
 
 
 class Parser(argparse.ArgumentParser):
@@ -17,16 +22,48 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def progress_bar(fraction: float, text: str) -> None:
-    filled = int(30 * fraction)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:5.1f}% {text}")
-    if fraction >= 1:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class Progress:
+    """A redrawn bar on a terminal; in a log, one line per 10% (not thousands of redraws)."""
+
+    def __init__(self, stream: Any = None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.tenths = -1
+
+    def show(self, fraction: float, text: str) -> None:
+        if self.tty:
+            filled = int(30 * fraction)
+            bar = f"[{'#' * filled}{'.' * (30 - filled)}]"
+            self.stream.write(f"\r{bar} {100 * fraction:5.1f}% {text}")
+            if fraction >= 1:
+                self.stream.write("\n")
+        elif int(10 * fraction) > self.tenths:
+            self.tenths = int(10 * fraction)
+            self.stream.write(f"{100 * fraction:5.1f}% {text}\n")
+        self.stream.flush()
+
+
+def watch(job: Any, describe: Callable[[Any], str]) -> Any:
+    """Show a job's progress until it ends; its result, or its error as LinearityError."""
+    from linearity_core.service.jobs import job_service
+
+    progress, service, seen = Progress(), job_service(), None
+    while True:
+        finished = service.wait(job.id, timeout=POLL_S)
+        if job.snapshot is not None and job.snapshot is not seen:
+            seen = job.snapshot
+            progress.show(job.fraction, describe(seen))
+        if not finished.active:
+            break
+    if job.state == "failed":
+        raise LinearityError(job.error or "the job failed")
+    if job.state == "cancelled":
+        raise LinearityError("the job was stopped")
+    return job.result
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from linearity_core.datasets import list_datasets
+    from linearity_core.data.datasets import list_datasets
 
     for spec in list_datasets().values():
         state = "available offline" if spec.available() else "needs a download"
@@ -35,71 +72,98 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from linearity_core.architectures import ARCHITECTURES
-    from linearity_core.modelstore import ModelStore
+    from linearity_core.models.architectures import ARCHITECTURES
+    from linearity_core.models.store import ModelStore
 
     print("architectures:")
     for arch in ARCHITECTURES.values():
         print(f"  {arch.id:<18} {arch.description}")
     print("trained models in the store:")
     for meta in ModelStore().list():
-        print(f"  {meta['arch']:<18} dataset={meta['dataset']} epochs={meta['epochs']} "
-              f"seed={meta['seed']} test_accuracy={meta['test_accuracy']:.4f}")  # fmt: skip
+        print(
+            f"  {meta['arch']:<18} dataset={meta['dataset']} epochs={meta['epochs']} "
+            f"seed={meta['seed']} test_accuracy={meta['test_accuracy']:.4f}"
+        )
     return 0
 
 
-def trained_model(dataset_id: str, arch: str, epochs: int, seed: int) -> tuple[Any, Any, Any]:
-    from linearity_core.architectures import ARCHITECTURES
-    from linearity_core.datasets import load_dataset
-    from linearity_core.modelstore import ModelRef, ModelStore
+def trained_model(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The selected dataset and model, trained first (as a job) when it is not stored."""
+    from linearity_core.data.datasets import load_dataset
+    from linearity_core.service.runs import submit_training
+    from linearity_core.service.selection import Selection, load_model
 
-    if arch not in ARCHITECTURES:
-        raise LinearityError(f"unknown model {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-    dataset = load_dataset(dataset_id)
-    ref = ModelRef(arch, dataset_id, epochs, seed)
-    store = ModelStore()
-    if not store.has(ref) and epochs > 0:
-        sys.stderr.write(f"training {ref.label} on {dataset_id}\n")
-
-    def report(p: Any) -> None:
-        progress_bar(p.fraction, f"epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} "
-                                 f"acc {p.accuracy:.3f}")  # fmt: skip
-
-    model, meta = store.get_or_train(ref, dataset, on_progress=report)
-    return dataset, model, meta
+    seed = args.seed if getattr(args, "model_seed", None) is None else args.model_seed
+    selection = Selection(args.dataset, args.model, args.epochs, seed)
+    ref = selection.model_ref()  # checks the model name before loading any data
+    if args.epochs < 0:
+        raise LinearityError(f"epochs must be 0 or more, got {args.epochs}")
+    import_tensorflow_quietly()
+    dataset = load_dataset(args.dataset)
+    job = submit_training(ref, dataset)
+    if job.active:
+        sys.stderr.write(f"training {ref.label} on {args.dataset}\n")
+        watch(job, lambda p: f"epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} acc {p.accuracy:.3f}")
+    handle = load_model(selection, dataset)
+    if handle is None:
+        raise LinearityError(f"{ref.label} could not be trained")
+    return dataset, handle
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _, _, meta = trained_model(args.dataset, args.model, args.epochs, args.seed)
-    print(f"test accuracy: {meta['test_accuracy']:.4f}")
+    _, handle = trained_model(args)
+    print(f"test accuracy: {handle.meta['test_accuracy']:.4f}")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from linearity_core.runs import stream_cached_run
-    from linearity_core.store import RunStore
+    from linearity_core.service.runs import submit_run
 
     layers = None if args.layers == "all" else tuple(s.strip() for s in args.layers.split(","))
-    measure = MeasureConfig(method=args.method, agg=args.agg, n_samples=args.samples,
-                            epsilon=args.epsilon, res=args.res, seed=args.seed)  # fmt: skip
-    config = RunConfig(measure=measure, layers=layers, logits=args.logits,
-                       n_instances=None if args.per_class else args.instances,
-                       per_class=args.per_class)  # fmt: skip
-    dataset, model, meta = trained_model(args.dataset, args.model, args.epochs, args.seed)
-    last = None
-    for last in stream_cached_run(RunStore(), dataset, model, meta["model_fingerprint"],
-                                  meta["label"], config):  # fmt: skip
-        progress_bar(last.fraction, f"{last.instances_done}/{last.n_instances} instances"
-                     + (" (from cache)" if last.from_cache else ""))  # fmt: skip
-    assert last is not None
+    measure = MeasureConfig(
+        method=args.method,
+        agg=args.agg,
+        n_samples=args.samples,
+        epsilon=args.epsilon,
+        res=args.res,
+        seed=args.seed,
+    )
+    config = RunConfig(
+        measure=measure,
+        layers=layers,
+        logits=args.logits,
+        n_instances=None if args.per_class else args.instances,
+        per_class=args.per_class,
+    )
+    dataset, handle = trained_model(args)
+    job = submit_run(dataset, handle, config)
+    cached = not job.active
+    last = watch(job, lambda p: f"{p.instances_done}/{p.n_instances} instances")
+    if cached:
+        Progress().show(1.0, f"{last.n_instances}/{last.n_instances} instances (from cache)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     last.result.to_frame().to_csv(out / "scores.csv", index=False)
-    (out / "run.json").write_text(last.result.to_json())
-    summary = last.result.layer_summary()
-    for row in summary.itertuples():
+    (out / "run.json").write_text(last.result.to_json(key=job.id))
+    for row in last.result.layer_summary().itertuples():
         print(f"{row.layer:<20} {row.mean:.5f} ± {row.sem:.5f}")
     print(f"wrote {out / 'scores.csv'} and {out / 'run.json'}")
+    if job.note:
+        sys.stderr.write(f"linearity: warning: {job.note}\n")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from linearity_core.service.reports import comparison_report_html, run_report_html
+
+    if args.compare:
+        document = comparison_report_html(args.run, args.compare, args.url)
+    else:
+        document = run_report_html(args.run, args.url)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(document, encoding="utf-8")
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB)")
     return 0
 
 
@@ -117,26 +181,40 @@ def build_parser() -> Parser:
     sub.add_parser("models", help="list architectures and trained models")
     for name in ("train", "run"):
         p = sub.add_parser(name, help=f"{name} a model" if name == "train" else "score a model")
-        p.add_argument("--dataset", default="fashion_mnist")
-        p.add_argument("--model", default="seed_cnn")
-        p.add_argument("--epochs", type=int, default=5)
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--dataset", default=defaults.DATASET)
+        p.add_argument("--model", default=defaults.MODEL)
+        p.add_argument("--epochs", type=int, default=defaults.EPOCHS)
+        p.add_argument("--seed", type=int, default=defaults.MODEL_SEED)
     run = sub.choices["run"]
     run.add_argument("--layers", default="all", help="'all' or comma-separated layer names")
     count = run.add_mutually_exclusive_group()
-    count.add_argument("--instances", type=positive_int, default=100)
+    count.add_argument("--instances", type=positive_int, default=defaults.N_INSTANCES)
     count.add_argument("--per-class", type=positive_int, default=None)
-    run.add_argument("--samples", type=positive_int, default=20)
-    run.add_argument("--epsilon", type=float, default=0.04)
-    run.add_argument("--res", type=positive_int, default=100)
+    run.add_argument("--samples", type=positive_int, default=defaults.N_SAMPLES)
+    run.add_argument("--epsilon", type=float, default=defaults.EPSILON)
+    run.add_argument("--res", type=positive_int, default=defaults.RES)
     run.add_argument("--method", choices=["grid", "knn"], default="grid")
     run.add_argument("--agg", choices=["global", "pairwise"], default="global")
     run.add_argument("--logits", action="store_true", help="score pre-softmax logits")
     run.add_argument("--out", required=True, help="folder for scores.csv and run.json")
+    run.add_argument(
+        "--model-seed", type=int, default=None, help="seed of the model's weights (default --seed)"
+    )
+    report = sub.add_parser("report", help="write a self-contained HTML report of a run")
+    report.add_argument("run", help="a run key (Runs page) or the run.json that `run` wrote")
+    report.add_argument("--out", required=True, help="the HTML file to write")
+    report.add_argument("--compare", default=None, help="a second run, for a comparison")
+    report.add_argument("--url", default="", help="the dashboard's address, for its link")
     return parser
 
 
-COMMANDS = {"datasets": cmd_datasets, "models": cmd_models, "train": cmd_train, "run": cmd_run}
+COMMANDS = {
+    "datasets": cmd_datasets,
+    "models": cmd_models,
+    "train": cmd_train,
+    "run": cmd_run,
+    "report": cmd_report,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

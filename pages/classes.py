@@ -3,43 +3,63 @@
 import numpy as np
 import streamlit as st
 
-from linearity_core import RunConfig
-from linearity_core.figures import class_histograms, class_means, image_grid, layer_class_heatmap
-from linearity_core.results import RunResult
-from pages.panels import handle_or_stop, measure_params, number, run_panel, training_panel
-from pages.shared import dataset_or_stop, page_start
+from linearity_core import defaults
+from linearity_core.measure.config import RunConfig
+from linearity_core.measure.results import RunResult
+from linearity_core.present.figures import class_histograms, class_means, layer_class_heatmap
+from linearity_core.present.images import image_grid
+from pages.components.charts import chart
+from pages.components.jobs import run_panel, training_panel
+from pages.components.loaders import dataset_or_stop, handle_or_stop
+from pages.components.params import measure_params
+from pages.components.state import number, page_start, show_url_notes
 
 EXTREMES = 8
 
-sel = page_start("classes", "Classes", "How linearity differs between classes: histograms, "
-                 "means and a layer × class heatmap, all layers from one run.")  # fmt: skip
+sel = page_start(
+    __file__,
+    "Classes",
+    "How linearity differs between classes: histograms, means and a layer × class heatmap, "
+    "all layers from one run.",
+)
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     largest = int(np.bincount(data.y_test).max())
     cols = st.columns(7)
-    per_class = number(cols[0], "Per class", "classes_per_class", min(100, largest), 1, largest,
-                       help="Test images of each class to score")  # fmt: skip
+    per_class = number(
+        cols[0],
+        "Per class",
+        "classes_per_class",
+        min(defaults.N_INSTANCES, largest),
+        1,
+        largest,
+        help="Test images of each class to score",
+    )
     measure = measure_params("classes", cols[1:])
+show_url_notes()  # about the parameters just read from the link
 
 handle = handle_or_stop(sel, data)
 if handle is None:
     training_panel(sel, data, key="classes")
     st.stop()
-assert handle is not None
 
 layer_names = [layer.name for layer in handle.model.layers if type(layer).__name__ != "InputLayer"]
-cols = st.columns(2)
-layer = cols[0].selectbox("Layer", layer_names, index=len(layer_names) - 1, key="classes_layer",
-                          help="Defaults to the output layer")  # fmt: skip
-picked = cols[1].selectbox("Class for the most and least linear images", data.class_names,
-                           key="classes_pick")  # fmt: skip
+layer_col, class_col = st.columns(2)
+layer = layer_col.selectbox(
+    "Layer",
+    layer_names,
+    index=len(layer_names) - 1,
+    key="classes_layer",
+    help="Defaults to the output layer",
+)
+picked = class_col.selectbox(
+    "Class for the most and least linear images", data.class_names, key="classes_pick"
+)
 
 
 def extremes(result: RunResult, tag: str) -> None:
-    x_test = data.x_test
     j = result.layer_names.index(layer)
-    label = data.class_names.index(picked)
-    rows = np.flatnonzero(result.labels == label)
+    rows = np.flatnonzero(result.labels == data.class_names.index(picked))
     if len(rows) == 0:
         return
     order = rows[np.argsort(result.scores[rows, j])]
@@ -49,18 +69,20 @@ def extremes(result: RunResult, tag: str) -> None:
     ):
         idx = result.indices[chosen]
         captions = [f"L = {result.scores[r, j]:.3g}" for r in chosen]
-        hovers = [f"test #{i}<br>{picked}<br>L = {result.scores[r, j]:.4g}"
-                  for i, r in zip(idx, chosen, strict=True)]  # fmt: skip
+        hovers = [
+            f"test #{i}<br>{picked}<br>L = {result.scores[r, j]:.4g}"
+            for i, r in zip(idx, chosen, strict=True)
+        ]
         st.markdown(f"**{title}: {picked} · {layer}**")
-        st.plotly_chart(image_grid(x_test[idx], captions, hovers), key=f"{title}_{tag}")
+        chart(image_grid(data.x_test[idx], captions, hovers), f"{title}_{tag}", f"{title} {picked}")
 
 
 def render(result: RunResult, tag: str) -> None:
-    st.plotly_chart(class_histograms(result, layer), key=f"histograms_{tag}")
-    st.plotly_chart(class_means(result, layer), key=f"means_{tag}")
-    st.plotly_chart(layer_class_heatmap(result), key=f"heatmap_{tag}")
+    chart(class_histograms(result, layer), f"histograms_{tag}", f"histograms {layer}")
+    chart(class_means(result, layer), f"means_{tag}", f"class means {layer}")
+    chart(layer_class_heatmap(result), f"heatmap_{tag}", "layer class heatmap")
     extremes(result, tag)
 
 
 config = RunConfig(measure=measure, per_class=int(per_class))
-run_panel(sel, data, handle, config, render, key="classes")
+run_panel(data, handle, config, render, key="classes", page="classes")

@@ -2,12 +2,16 @@
 
 import streamlit as st
 
-from linearity_core import RunConfig
-from linearity_core.figures import layer_bars
-from linearity_core.modelstore import describe_layers
-from linearity_core.results import RunResult
-from pages.panels import handle_or_stop, measure_params, number, run_panel, training_panel
-from pages.shared import dataset_or_stop, page_start
+from linearity_core import defaults
+from linearity_core.measure.config import RunConfig
+from linearity_core.measure.results import RunResult
+from linearity_core.models.store import describe_layers
+from linearity_core.present.figures import layer_bars
+from pages.components.charts import chart
+from pages.components.jobs import run_panel, training_panel
+from pages.components.loaders import dataset_or_stop, handle_or_stop
+from pages.components.params import measure_params
+from pages.components.state import number, page_start, show_url_notes
 
 NOTES = """
 **Reading the chart**
@@ -26,36 +30,46 @@ NOTES = """
 
 
 sel = page_start(
-    "layers",
-    "Layers",
-    "How linear each layer is: mean linearity per layer, live while the run goes.",
+    __file__, "Layers", "How linear each layer is: mean linearity per layer, live while it runs."
 )
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     cols = st.columns(7)
-    instances = number(cols[0], "Instances", "layers_instances", min(100, len(data.x_test)),
-                       1, len(data.x_test), help="Random test images to score")  # fmt: skip
+    instances = number(
+        cols[0],
+        "Instances",
+        "layers_instances",
+        min(defaults.N_INSTANCES, len(data.x_test)),
+        1,
+        len(data.x_test),
+        help="Random test images to score",
+    )
     measure = measure_params("layers", cols[1:])
-    logits = st.checkbox("Score the output's logits instead of its probabilities (white box)",
-                         key="layers_logits")  # fmt: skip
+    logits = st.checkbox(
+        "Score the output's logits instead of its probabilities (white box)", key="layers_logits"
+    )
+show_url_notes()  # about the parameters just read from the link
 
 handle = handle_or_stop(sel, data)
 if handle is None:
     training_panel(sel, data, key="layers")
     st.stop()
-assert handle is not None
 
-chart, notes = st.columns([3, 1])
-first_linear = next((row["layer"] for row in describe_layers(handle.model)
-                     if row["kind"] == "linear"), "The first layer")  # fmt: skip
+chart_col, notes = st.columns([3, 1])
+first_linear = next(
+    (row["layer"] for row in describe_layers(handle.model) if row["kind"] == "linear"),
+    "The first layer",
+)
 notes.markdown(NOTES.format(first=first_linear))
 
 
+title = f"{handle.label} on {data.spec.name}"
+
+
 def render(result: RunResult, tag: str) -> None:
-    st.plotly_chart(layer_bars(result, title=f"{handle.label} on {data.spec.name}"),
-                    key=f"layer_bars_{tag}")  # fmt: skip
+    chart(layer_bars(result, title=title), f"layer_bars_{tag}", f"layers {title}")
 
 
 config = RunConfig(measure=measure, n_instances=int(instances), logits=logits)
-with chart:
-    run_panel(sel, data, handle, config, render, key="layers")
+with chart_col:
+    run_panel(data, handle, config, render, key="layers", page="layers")

@@ -3,26 +3,26 @@
 import pandas as pd
 import streamlit as st
 
-from pages.panels import handle_or_stop, training_panel
-from pages.shared import (
-    UPLOAD_PREFIX,
-    dataset_or_stop,
-    page_start,
-    stored_meta,
-    upload_panel,
-)
+from linearity_core.models.store import describe_layers
+from linearity_core.models.uploads import load_uploaded_model, save_upload
+from linearity_core.present.figures import training_curves
+from linearity_core.service.selection import UPLOAD_PREFIX, stored_meta
+from pages.components.charts import chart
+from pages.components.jobs import training_panel
+from pages.components.loaders import dataset_or_stop, handle_or_stop, upload_panel
+from pages.components.state import page_start
 
-sel = page_start("model", "Model", "Choose, train or upload a model; its layers and test accuracy.")
+sel = page_start(__file__, "Model", "Choose, train or upload a model; its layers and accuracy.")
 data = dataset_or_stop(sel)
 
 with st.expander("Upload your own .keras model", expanded=sel.is_upload):
-    st.caption("Only Keras 3 `.keras` files with built-in layers are accepted (no Lambda layers "
-               "or custom code, which would run on load). Legacy `.h5` files are refused: "
-               "re-save them as `.keras`. The input shape must match the dataset.")  # fmt: skip
+    st.caption(
+        "Only Keras 3 `.keras` files with built-in layers are accepted (no Lambda layers "
+        "or custom code, which would run on load). Legacy `.h5` files are refused: "
+        "re-save them as `.keras`. The input shape must match the dataset."
+    )
 
     def accept(raw: bytes, name: str) -> dict[str, str]:
-        from linearity_core.uploads import load_uploaded_model, save_upload
-
         load_uploaded_model(raw, name, data.input_shape)  # raises with the reason
         return {"model": UPLOAD_PREFIX + save_upload(raw, name)}
 
@@ -32,9 +32,6 @@ handle = handle_or_stop(sel, data)
 if handle is None:
     training_panel(sel, data, key="model")
     st.stop()
-
-from linearity_core.figures import training_curves  # noqa: E402 - needs the model loaded
-from linearity_core.modelstore import describe_layers  # noqa: E402
 
 meta = stored_meta(sel) or {}
 cols = st.columns(4)
@@ -46,10 +43,12 @@ if "test_accuracy" in meta:
 else:
     cols[2].metric("Test accuracy", "n/a", help="Accuracy is known for built-in models only")
 if meta.get("history", {}).get("loss"):
-    st.plotly_chart(training_curves(meta["history"]))
+    chart(training_curves(meta["history"]), "training_curves", f"training {handle.label}")
 elif not sel.is_upload:
-    st.info("These are untrained weights (seed 0): pick another Training option in the sidebar "
-            "to compare the network before and after training.")  # fmt: skip
+    st.info(
+        "These are untrained weights (seed 0): pick another Training option in the sidebar "
+        "to compare the network before and after training."
+    )
 
 st.subheader("Layers")
 st.dataframe(pd.DataFrame(describe_layers(handle.model)), hide_index=True)

@@ -13,19 +13,26 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def linearity_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("LINEARITY_HOME", str(home))
+    monkeypatch.setenv("LINEARITY_PREWARM", "0")  # tests that want it turn it on
     return home
 
 
 @pytest.fixture
 def tiny_dataset(linearity_home) -> str:
     """Three classes of 8x8 images told apart by brightness, saved as a user .npz dataset."""
-    from linearity_core.datasets import save_user_npz
+    from linearity_core.data.datasets import save_user_npz
 
     rng = np.random.default_rng(0)
     y_train, y_test = np.arange(90) % 3, np.arange(30) % 3
     x_train = (rng.random((90, 8, 8)) * 80 + y_train[:, None, None] * 80).astype(np.uint8)
     x_test = (rng.random((30, 8, 8)) * 80 + y_test[:, None, None] * 80).astype(np.uint8)
     buffer = io.BytesIO()
-    np.savez(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-             class_names=np.array(["dark", "mid", "bright"]))  # fmt: skip
+    np.savez(
+        buffer,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        class_names=np.array(["dark", "mid", "bright"]),
+    )
     return save_user_npz(buffer.getvalue(), "tiny.npz")

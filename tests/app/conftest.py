@@ -6,10 +6,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from linearity_core.datasets import load_dataset
+from linearity_core.data.datasets import clear_dataset_cache
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["pages/data.py", "pages/model.py", "pages/layers.py", "pages/classes.py", "pages/runs.py"]
+PAGES = [
+    "pages/data.py",
+    "pages/model.py",
+    "pages/layers.py",
+    "pages/classes.py",
+    "pages/mistakes.py",
+    "pages/evolution.py",
+    "pages/sweep.py",
+    "pages/runs.py",
+]
 # The first run imports TensorFlow (~4 s on CI); give it room.
 TIMEOUT = 120
 
@@ -18,7 +27,7 @@ TIMEOUT = 120
 def app(monkeypatch) -> AppTest:
     monkeypatch.chdir(ROOT)
     st.cache_resource.clear()  # models cached by an earlier test belong to another home
-    load_dataset.cache_clear()
+    clear_dataset_cache()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
 
 
@@ -44,3 +53,14 @@ def figures(app: AppTest) -> list[dict]:
     import json
 
     return [json.loads(el.proto.spec) for el in app.get("plotly_chart")]
+
+
+def finish_jobs(timeout: float = 120) -> None:
+    """Wait until the job service has nothing queued or running (the page's fragment
+    would redraw on its own; AppTest needs an explicit rerun afterwards)."""
+    from linearity_core.service.jobs import job_service
+
+    service = job_service()
+    for job in service.jobs():
+        service.wait(job.id, timeout=timeout)
+        assert not job.active, f"{job.title} still {job.state}"

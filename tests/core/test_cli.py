@@ -9,30 +9,61 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linearity_core.store import RunStore
+from linearity_core.service.runstore import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args, home):
     env = {**os.environ, "LINEARITY_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "linearity_core", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "linearity_core", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_train_then_run_writes_files_and_stores_the_run(tiny_dataset, linearity_home, tmp_path):
     listed = cli("datasets", home=linearity_home)
     assert listed.returncode == 0 and tiny_dataset in listed.stdout
-    trained = cli("train", "--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1",
-                  "--seed", "0", home=linearity_home)  # fmt: skip
+    trained = cli(
+        "train",
+        "--dataset",
+        tiny_dataset,
+        "--model",
+        "mlp",
+        "--epochs",
+        "1",
+        "--seed",
+        "0",
+        home=linearity_home,
+    )
     assert trained.returncode == 0, trained.stderr
     assert "test accuracy:" in trained.stdout and "epoch 1/1" in trained.stderr
     models = cli("models", home=linearity_home)
     assert "seed_cnn" in models.stdout and f"dataset={tiny_dataset} epochs=1" in models.stdout
     out = tmp_path / "out"
-    run = cli("run", "--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1",
-              "--instances", "12", "--samples", "3", "--layers", "dense_1,relu_1,softmax",
-              "--out", str(out), home=linearity_home)  # fmt: skip
+    run = cli(
+        "run",
+        "--dataset",
+        tiny_dataset,
+        "--model",
+        "mlp",
+        "--epochs",
+        "1",
+        "--instances",
+        "12",
+        "--samples",
+        "3",
+        "--layers",
+        "dense_1,relu_1,softmax",
+        "--out",
+        str(out),
+        home=linearity_home,
+    )
     assert run.returncode == 0, run.stderr
     frame = pd.read_csv(out / "scores.csv")
     assert {"instance", "label", "predicted", "layer", "score"} <= set(frame.columns)
@@ -42,11 +73,37 @@ def test_train_then_run_writes_files_and_stores_the_run(tiny_dataset, linearity_
     assert doc["config"]["measure"]["n_samples"] == 3
     assert [layer["name"] for layer in doc["layers"]] == ["dense_1", "relu_1", "softmax"]
     assert {"layer_summary", "class_summary", "timings"} <= set(doc)
-    stored = RunStore(linearity_home / "runs").list()
-    assert len(stored) == 1 and stored[0].meta["dataset"] == tiny_dataset
-    again = cli("run", "--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1",
-                "--instances", "12", "--samples", "3", "--layers", "dense_1,relu_1,softmax",
-                "--out", str(out), home=linearity_home)  # fmt: skip
+    stored = RunStore(linearity_home / "runs").list().runs
+    assert len(stored) == 1 and stored[0].dataset == tiny_dataset
+    assert "Traceback" not in run.stderr and "cuda" not in run.stderr.lower()  # no TF chatter
+    # In a log (stderr is a pipe here) progress is a line per 10%, not a redrawn bar.
+    report = cli(
+        "report", str(out / "run.json"), "--out", str(tmp_path / "r.html"), home=linearity_home
+    )
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith(f"wrote {tmp_path / 'r.html'} (") and "MB)" in report.stdout
+    by_key = cli("report", stored[0].key, "--out", str(tmp_path / "k.html"), home=linearity_home)
+    assert by_key.returncode == 0 and "--model mlp --epochs 1" in (tmp_path / "k.html").read_text()
+    progress = [line for line in run.stderr.splitlines() if "instances" in line]
+    assert progress and len(progress) <= 11 and "\r" not in run.stderr
+    again = cli(
+        "run",
+        "--dataset",
+        tiny_dataset,
+        "--model",
+        "mlp",
+        "--epochs",
+        "1",
+        "--instances",
+        "12",
+        "--samples",
+        "3",
+        "--layers",
+        "dense_1,relu_1,softmax",
+        "--out",
+        str(out),
+        home=linearity_home,
+    )
     assert "from cache" in again.stderr
 
 
@@ -67,3 +124,28 @@ def test_bad_arguments_give_one_line_and_exit_2(args, message, linearity_home):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_run_that_cannot_be_stored_still_writes_its_files(tiny_dataset, linearity_home, tmp_path):
+    """Finding 6: with an unwritable run store a whole run was computed, then thrown away."""
+    (linearity_home / "runs").write_text("not a folder")  # unwritable, even for root
+    out = tmp_path / "out"
+    run = cli(
+        "run",
+        "--dataset",
+        tiny_dataset,
+        "--model",
+        "mlp",
+        "--epochs",
+        "0",
+        "--instances",
+        "6",
+        "--samples",
+        "2",
+        "--out",
+        str(out),
+        home=linearity_home,
+    )
+    assert run.returncode == 0, run.stderr
+    assert len(pd.read_csv(out / "scores.csv")) == 6 * 9  # the MLP's nine layers
+    assert "could not be stored" in run.stderr

@@ -1,20 +1,23 @@
 """Dataset registry: Fashion-MNIST lookup order and errors, user npz validation."""
 
 import io
+import resource
+import zipfile
 
 import numpy as np
 import pytest
 
-from linearity_core import datasets
-from linearity_core.datasets import (
-    FASHION_FILES,
+from linearity_core.data import datasets, npz, sources
+from linearity_core.data.datasets import (
+    clear_dataset_cache,
     load_dataset,
-    parse_npz,
     save_user_npz,
     select_instances,
 )
+from linearity_core.data.idx import write_idx
+from linearity_core.data.npz import read_npz
+from linearity_core.data.sources import FASHION_FILES
 from linearity_core.errors import LinearityError
-from linearity_core.idx import write_idx
 
 
 @pytest.fixture
@@ -35,9 +38,9 @@ def tiny_fashion(tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    load_dataset.cache_clear()
+    clear_dataset_cache()
     yield
-    load_dataset.cache_clear()
+    clear_dataset_cache()
 
 
 def test_data_dir_comes_first_and_images_are_scaled(tiny_fashion, monkeypatch):
@@ -55,19 +58,19 @@ def test_fingerprint_follows_the_data(tiny_fashion, monkeypatch):
     folder, arrays = tiny_fashion
     monkeypatch.setenv("LINEARITY_DATA_DIR", str(folder))
     first = load_dataset("fashion_mnist").fingerprint
-    load_dataset.cache_clear()
+    clear_dataset_cache()
     assert load_dataset("fashion_mnist").fingerprint == first
     changed = arrays["x_test"].copy()
     changed[0, 0, 0] ^= 1
     write_idx(folder / f"{FASHION_FILES['x_test']}.gz", changed)
-    load_dataset.cache_clear()
+    clear_dataset_cache()
     assert load_dataset("fashion_mnist").fingerprint != first
 
 
 def test_no_source_lists_the_remedies(tmp_path, monkeypatch):
     monkeypatch.delenv("LINEARITY_DATA_DIR", raising=False)
-    monkeypatch.setattr(datasets, "DEBIAN_FASHION_DIR", tmp_path / "none")
-    monkeypatch.setattr(datasets, "KERAS_CACHE", tmp_path / "keras")
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    monkeypatch.setattr(sources, "KERAS_CACHE", tmp_path / "keras")
     import keras
 
     def offline():
@@ -125,14 +128,97 @@ def test_a_user_npz_is_registered_and_scaled():
 )
 def test_malformed_npz_gives_a_clear_error(override, message):
     with pytest.raises(LinearityError, match=message):
-        parse_npz(npz_bytes(**good_arrays(**override)))
+        read_npz(npz_bytes(**good_arrays(**override)))
 
 
-def test_npz_size_limit_and_garbage():
-    with pytest.raises(LinearityError, match="the limit is"):
-        parse_npz(npz_bytes(**good_arrays()), max_bytes=100)
+def test_garbage_is_not_an_npz():
     with pytest.raises(LinearityError, match=r"not a valid \.npz"):
-        parse_npz(b"PK\x03\x04 not really")
+        read_npz(b"PK\x03\x04 not really")
+
+
+def zero_bomb(megabytes: int) -> bytes:
+    """A valid .npz whose x_train is `megabytes` MB of zeros, deflated to a few hundred KB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, value in good_arrays().items():
+            if key != "x_train":
+                with archive.open(f"{key}.npy", "w") as fh:
+                    np.lib.format.write_array(fh, np.asarray(value))
+        header = io.BytesIO()
+        shape = (megabytes * 2**20 // 64, 8, 8)
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "|u1", "fortran_order": False, "shape": shape}
+        )
+        with archive.open("x_train.npy", "w", force_zip64=True) as fh:
+            fh.write(header.getvalue())
+            block = bytes(2**20)
+            for _ in range(megabytes):
+                fh.write(block)
+    return buffer.getvalue()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_read():
+    bomb = zero_bomb(313)
+    assert len(bomb) < 2 * 2**20  # small on the wire, 313 MB once decompressed
+    before = peak_rss_mb()
+    with pytest.raises(LinearityError, match="would decompress to 313 MB; the limit is 256 MB"):
+        save_user_npz(bomb, "bomb.npz")
+    assert peak_rss_mb() - before < 100  # nothing near 313 MB was ever allocated
+    assert not any(d.startswith("npz:bomb") for d in datasets.list_datasets())
+
+
+def test_many_members_are_bounded_in_total(monkeypatch):
+    monkeypatch.setattr(npz, "MAX_TOTAL_BYTES", 2000)
+    with pytest.raises(LinearityError, match="in all"):
+        read_npz(npz_bytes(**good_arrays(x_test=np.zeros((6, 8, 8)))))  # 3 KB of float64
+
+
+def test_one_stray_label_is_refused_with_the_class_limit():
+    labels = np.arange(12) % 3
+    labels[5] = 200_000
+    with pytest.raises(LinearityError, match="200,001 classes; at most 1,000"):
+        read_npz(npz_bytes(**good_arrays(y_train=labels, class_names=None)))
+
+
+def test_feature_vectors_are_a_dataset_too():
+    arrays = good_arrays(
+        x_train=np.random.default_rng(0).random((12, 20)),
+        x_test=np.random.default_rng(1).random((6, 20)),
+    )
+    data = load_dataset(save_user_npz(npz_bytes(**arrays), "vectors.npz"))
+    assert data.input_shape == (20,)
+
+
+def test_an_upload_is_parsed_once(monkeypatch):
+    calls = []
+    real = datasets.read_npz
+    monkeypatch.setattr(datasets, "read_npz", lambda raw: calls.append(1) or real(raw))
+    dataset_id = save_user_npz(npz_bytes(**good_arrays()), "once.npz")
+    load_dataset(dataset_id)
+    load_dataset(dataset_id)
+    assert len(calls) == 1
+
+
+def test_the_dataset_cache_is_bounded(tmp_path):
+    ids = [
+        save_user_npz(npz_bytes(**good_arrays(y_test=np.arange(6) % k)), f"d{k}.npz")
+        for k in (1, 2, 3)
+    ]
+    for dataset_id in ids:
+        load_dataset(dataset_id)
+    assert len(datasets._CACHE._items) == datasets.DATASET_CACHE_SIZE
+
+
+def test_a_removed_dataset_file_is_a_clear_error():
+    dataset_id = save_user_npz(npz_bytes(**good_arrays()), "gone.npz")
+    clear_dataset_cache()
+    (datasets.user_datasets_dir() / f"{dataset_id[4:]}.npz").unlink()
+    with pytest.raises(LinearityError, match="unknown dataset"):
+        load_dataset(dataset_id)
 
 
 class Explodes:
@@ -154,8 +240,8 @@ def test_object_arrays_are_refused_without_unpickling(tmp_path):
     evil = np.array([Explodes()], dtype=object)
     raw = npz_bytes(**good_arrays(class_names=evil))
     assert b"Explodes" in raw  # the payload really is a pickle of that class
-    with pytest.raises(LinearityError, match="object arrays"):
-        parse_npz(raw)
+    with pytest.raises(LinearityError, match="unpickling"):
+        read_npz(raw)
     assert not Explodes.marker.exists()
 
 
@@ -163,8 +249,9 @@ def test_select_instances_is_seeded_and_balanced():
     labels = np.repeat(np.arange(4), 50)
     a = select_instances(labels, n_instances=30, per_class=None, seed=1)
     assert len(set(a.tolist())) == 30
-    np.testing.assert_array_equal(a, select_instances(labels, n_instances=30, per_class=None,
-                                                      seed=1))  # fmt: skip
+    np.testing.assert_array_equal(
+        a, select_instances(labels, n_instances=30, per_class=None, seed=1)
+    )
     per = select_instances(labels, n_instances=None, per_class=7, seed=1)
     assert np.bincount(labels[per]).tolist() == [7, 7, 7, 7]
     assert labels[per][:8].tolist() == [0, 1, 2, 3, 0, 1, 2, 3]  # classes grow together

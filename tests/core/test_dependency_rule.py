@@ -1,9 +1,17 @@
-"""The core never imports Streamlit (app.py -> pages/ -> linearity_core, never back)."""
+"""The tree shows the flow: app.py -> pages/ -> linearity_core, and inside the core each
+room uses only the rooms below it. The public API is exported by name and is cheap."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[2] / "linearity_core"
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "linearity_core"
+# Lower rooms first: a module may import its own room and any room before it.
+ROOMS = ["base", "measure", "data", "models", "analysis", "present", "service", "cli"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -11,22 +19,93 @@ def imported_modules(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
 
 
-def test_core_modules_exist():
-    assert len(list(CORE.glob("*.py"))) >= 5
+def room(module: str) -> str:
+    """``linearity_core.measure.engine`` -> ``measure``; top-level helpers are ``base``."""
+    parts = module.split(".")
+    if parts[1:2] == ["cli"] or parts[1:2] == ["__main__"]:
+        return "cli"
+    return parts[1] if len(parts) > 2 or (CORE / parts[1]).is_dir() else "base"
+
+
+def core_modules() -> list[Path]:
+    return [p for p in CORE.rglob("*.py") if p.relative_to(CORE).as_posix() != "__init__.py"]
+
+
+def module_name(path: Path) -> str:
+    return ".".join(("linearity_core", *path.relative_to(CORE).with_suffix("").parts))
+
+
+def upward_imports(path: Path) -> list[str]:
+    own = ROOMS.index(room(module_name(path)))
+    return [
+        name
+        for name in imported_modules(path)
+        if name.startswith("linearity_core.") and ROOMS.index(room(name)) > own
+    ]
+
+
+def test_the_core_is_grouped_into_rooms():
+    rooms = {room(module_name(p)) for p in core_modules()}
+    assert {"measure", "data", "models", "service", "present"} <= rooms
+    assert all(len(p.read_text().splitlines()) <= 300 for p in core_modules())  # short modules
 
 
 def test_no_core_module_imports_streamlit():
-    offenders = [p.name for p in CORE.glob("*.py") if "streamlit" in imported_modules(p)]
+    offenders = [
+        p.name
+        for p in core_modules()
+        if any(m.split(".")[0] == "streamlit" for m in imported_modules(p))
+    ]
     assert offenders == []
 
 
-def test_checker_sees_streamlit_imports(tmp_path):
-    bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from streamlit import session_state\n")
-    assert "streamlit" in imported_modules(bad)
+def test_no_module_imports_a_room_above_it():
+    offenders = {module_name(p): upward_imports(p) for p in core_modules()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_checker_sees_an_upward_import(tmp_path, monkeypatch):
+    bad = CORE / "measure" / "zz_probe_of_the_rule.py"
+    try:
+        bad.write_text("def f():\n    from linearity_core.service.jobs import job_service\n")
+        assert upward_imports(bad) == ["linearity_core.service.jobs"]
+    finally:
+        bad.unlink()
+    streamlit_user = tmp_path / "bad.py"
+    streamlit_user.write_text("def f():\n    from streamlit import session_state\n")
+    assert "streamlit" in imported_modules(streamlit_user)
+
+
+# A table of names reads better than one name per line.
+PUBLIC = [
+    "linearity_measure", "LinearityMeasure", "infer_feature_range", "LinearityError",
+    "MeasureConfig", "RunConfig", "run_linearity", "compute_run", "load_dataset",
+    "ModelStore", "ModelRef", "RunResult", "RunStore", "job_service", "submit_run",
+    "submit_training", "Selection", "load_model",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_the_public_api_is_exported_by_name(name):
+    import linearity_core
+
+    assert name in linearity_core.__all__
+    assert getattr(linearity_core, name) is not None
+
+
+def test_importing_the_package_is_fast_and_needs_no_tensorflow():
+    code = (
+        "import sys, time; t = time.perf_counter(); import linearity_core; "
+        "from linearity_core import linearity_measure, RunConfig, job_service; "
+        "print(time.perf_counter() - t, 'tensorflow' in sys.modules, 'streamlit' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    seconds, tensorflow, streamlit = out.stdout.split()
+    assert (tensorflow, streamlit) == ("False", "False")
+    assert float(seconds) < 2.0

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from linearity_core import LinearityError, MeasureConfig, RunConfig, linearity_measure
-from linearity_core.engine import compute_run, run_linearity
+from linearity_core.measure.engine import compute_run, run_linearity
 from tests.core.conftest import tiny_cnn
 
 
@@ -42,9 +42,17 @@ def test_identity_layers_equal_the_layer_before(cnn, images):
     np.testing.assert_array_equal(s["drop"], s["pool"])
     np.testing.assert_array_equal(s["flat"], s["pool"])
     kinds = {info.name: info.kind for info in result.layers}
-    assert kinds == {"conv": "linear", "act": "activation", "pool": "pooling", "drop": "identity",
-                     "flat": "identity", "dense_1": "linear", "tanh": "activation",
-                     "dense_2": "linear", "softmax": "activation"}  # fmt: skip
+    assert kinds == {
+        "conv": "linear",
+        "act": "activation",
+        "pool": "pooling",
+        "drop": "identity",
+        "flat": "identity",
+        "dense_1": "linear",
+        "tanh": "activation",
+        "dense_2": "linear",
+        "softmax": "activation",
+    }
 
 
 def test_same_seed_same_scores_whatever_the_chunk_size(cnn, images):
@@ -52,7 +60,8 @@ def test_same_seed_same_scores_whatever_the_chunk_size(cnn, images):
     b = run(cnn, images, config(seed=3), chunk_size=4)
     c = run(cnn, images, config(seed=3), chunk_size=23)
     np.testing.assert_array_equal(a.scores, c.scores)
-    np.testing.assert_allclose(a.scores, b.scores, rtol=1e-5, atol=1e-9)
+    # float32 kernels may sum in another order for another batch size: equal to float error
+    np.testing.assert_allclose(a.scores, b.scores, rtol=1e-4, atol=1e-6)
     d = run(cnn, images, config(seed=4))
     assert not np.allclose(a.scores[:, 1], d.scores[:, 1])
 
@@ -64,9 +73,15 @@ def test_engine_equals_the_function_layer_by_layer(cnn, images, agg):
     for j, name in enumerate(result.layer_names):
         sub = keras.Model(cnn.inputs[0], cnn.get_layer(name).output)
         mode = "classifier" if name == "softmax" else "regressor"
-        expected = linearity_measure(lambda v, sub=sub: sub(v, training=False).numpy(), x,
-                                     X_train=x, agg=agg, nb_samples=6, seed=5,
-                                     model_type=mode)  # fmt: skip
+        expected = linearity_measure(
+            lambda v, sub=sub: sub(v, training=False).numpy(),
+            x,
+            X_train=x,
+            agg=agg,
+            nb_samples=6,
+            seed=5,
+            model_type=mode,
+        )
         np.testing.assert_allclose(result.scores[:, j], expected, rtol=1e-4, atol=1e-6)
 
 
@@ -90,9 +105,14 @@ def test_logits_of_a_dense_softmax_output(images):
     assert result.layers[-1].name == "out (logits)"
     kernel, bias = model.get_layer("out").get_weights()
     pre = keras.Model(inp, model.get_layer("hidden").output)
-    expected = linearity_measure(lambda v: pre(v).numpy() @ kernel + bias, images[0],
-                                 X_train=images[0], nb_samples=6, seed=0,
-                                 model_type="regressor")  # fmt: skip
+    expected = linearity_measure(
+        lambda v: pre(v).numpy() @ kernel + bias,
+        images[0],
+        X_train=images[0],
+        nb_samples=6,
+        seed=0,
+        model_type="regressor",
+    )
     np.testing.assert_allclose(result.scores[:, -1], expected, rtol=1e-4, atol=1e-6)
 
 
@@ -104,8 +124,13 @@ def test_chosen_layers_only(cnn, images):
 
 
 def test_unbuilt_sequential_model(images):
-    model = keras.Sequential([keras.layers.Flatten(name="flat"), keras.layers.Dense(4, name="d"),
-                              keras.layers.Activation("relu", name="r")])  # fmt: skip
+    model = keras.Sequential(
+        [
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Dense(4, name="d"),
+            keras.layers.Activation("relu", name="r"),
+        ]
+    )
     result = run(model, images, config())
     assert result.layer_names == ["flat", "d", "r"]
     assert result.scores[:, 1].max() <= 1e-5
@@ -158,8 +183,11 @@ def test_snapshots_stream_then_finish(cnn, images):
 def test_a_stopped_run_returns_a_partial_result(cnn, images):
     x, y = images
     calls = iter([False, False, True])
-    snaps = list(run_linearity(cnn, x, y, config(), x_reference=x, chunk_size=5,
-                               should_stop=lambda: next(calls)))  # fmt: skip
+    snaps = list(
+        run_linearity(
+            cnn, x, y, config(), x_reference=x, chunk_size=5, should_stop=lambda: next(calls)
+        )
+    )
     last = snaps[-1]
     assert last.stopped and last.done
     assert last.result.partial and len(last.result.scores) == 10
@@ -171,7 +199,9 @@ def test_memory_budget_sets_the_chunk_size(cnn, images):
     small = list(run_linearity(cnn, x, y, config(), x_reference=x, memory_budget=200_000))
     large = list(run_linearity(cnn, x, y, config(), x_reference=x, memory_budget=2**30))
     assert len(small) > 1 and len(large) == 1
-    np.testing.assert_allclose(small[-1].result.scores, large[-1].result.scores, rtol=1e-5)
+    np.testing.assert_allclose(
+        small[-1].result.scores, large[-1].result.scores, rtol=1e-4, atol=1e-6
+    )
 
 
 def test_tidy_frame_and_summaries(cnn, images):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from linearity_core.datasets import DEBIAN_FASHION_DIR, FASHION_FILES
+from linearity_core.data.idx import read_idx, write_idx
+from linearity_core.data.sources import DEBIAN_FASHION_DIR, FASHION_FILES
 from linearity_core.errors import LinearityError
-from linearity_core.idx import read_idx, write_idx
 
 
 @pytest.mark.parametrize("name", ["images-idx3-ubyte", "images-idx3-ubyte.gz"])

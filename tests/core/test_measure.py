@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from linearity_core import LinearityError, LinearityMeasure, linearity_measure
-from linearity_core.sampling import grid_samples as draw_grid
-from linearity_core.sampling import infer_feature_range, instance_generators
+from linearity_core.measure.sampling import grid_samples as draw_grid
+from linearity_core.measure.sampling import infer_feature_range, instance_generators
 
 RNG = np.random.default_rng(0)
 X_TAB = RNG.random((15, 6)).astype(np.float32)
@@ -26,8 +26,9 @@ def square(v):
 @pytest.mark.parametrize("method", ["grid", "knn"])
 @pytest.mark.parametrize("x", [X_TAB, X_IMG], ids=["tabular", "image"])
 def test_affine_map_scores_zero(agg, method, x):
-    lin = linearity_measure(affine, x, X_train=x, method=method, agg=agg, nb_samples=5,
-                            model_type="regressor", seed=1)  # fmt: skip
+    lin = linearity_measure(
+        affine, x, X_train=x, method=method, agg=agg, nb_samples=5, model_type="regressor", seed=1
+    )
     assert lin.shape == (len(x),)
     assert lin.max() <= 1e-5
 
@@ -38,15 +39,22 @@ def test_nonlinear_map_scores_above_zero():
 
 
 def grid_of(x, seed, n):
-    return draw_grid(x, infer_feature_range(x), instance_generators(seed, range(len(x))),
-                     n_samples=n, epsilon=0.04, res=100)  # fmt: skip
+    return draw_grid(
+        x,
+        infer_feature_range(x),
+        instance_generators(seed, range(len(x))),
+        n_samples=n,
+        epsilon=0.04,
+        res=100,
+    )
 
 
 def test_square_pairwise_oracle():
     v = grid_of(X_TAB, seed=4, n=8).astype(np.float64)  # (n, 8, d)
     expected = np.linalg.norm(0.25 * (X_TAB[:, None] - v) ** 2, axis=-1).mean(axis=1)
-    lin = linearity_measure(square, X_TAB, X_train=X_TAB, agg="pairwise", nb_samples=8,
-                            model_type="regressor", seed=4)  # fmt: skip
+    lin = linearity_measure(
+        square, X_TAB, X_train=X_TAB, agg="pairwise", nb_samples=8, model_type="regressor", seed=4
+    )
     np.testing.assert_allclose(lin, expected, rtol=2e-3)
 
 
@@ -55,8 +63,9 @@ def test_square_global_oracle_is_norm_of_weighted_variance():
     a = np.full(8, 1 / 8)
     mean = np.einsum("s,nsd->nd", a, v)
     variance = np.einsum("s,nsd->nd", a, (v - mean[:, None]) ** 2)
-    lin = linearity_measure(square, X_TAB, X_train=X_TAB, nb_samples=8,
-                            model_type="regressor", seed=5)  # fmt: skip
+    lin = linearity_measure(
+        square, X_TAB, X_train=X_TAB, nb_samples=8, model_type="regressor", seed=5
+    )
     np.testing.assert_allclose(lin, np.linalg.norm(variance, axis=-1), rtol=2e-3)
 
 
@@ -64,8 +73,16 @@ def test_custom_alphas_change_the_superposition():
     v = grid_of(X_TAB, seed=6, n=2).astype(np.float64)
     a0, a1 = 0.3, 0.7
     expected = np.linalg.norm(a0 * a1 * (X_TAB[:, None] - v) ** 2, axis=-1).mean(axis=1)
-    lin = linearity_measure(square, X_TAB, X_train=X_TAB, agg="pairwise", nb_samples=2,
-                            alphas=np.array([a0, a1]), model_type="regressor", seed=6)  # fmt: skip
+    lin = linearity_measure(
+        square,
+        X_TAB,
+        X_train=X_TAB,
+        agg="pairwise",
+        nb_samples=2,
+        alphas=np.array([a0, a1]),
+        model_type="regressor",
+        seed=6,
+    )
     np.testing.assert_allclose(lin, expected, rtol=2e-3)
 
 
@@ -82,8 +99,9 @@ def test_classifier_scores_the_log_of_probabilities():
     def log_softmax(v):
         return np.log(softmax(v) + 1e-10)
 
-    as_regressor = linearity_measure(log_softmax, X_TAB, X_train=X_TAB, seed=2,
-                                     model_type="regressor")  # fmt: skip
+    as_regressor = linearity_measure(
+        log_softmax, X_TAB, X_train=X_TAB, seed=2, model_type="regressor"
+    )
     np.testing.assert_allclose(lin, as_regressor, rtol=1e-3)  # float32 outputs
 
 
@@ -93,10 +111,12 @@ def test_classifier_mode_refuses_outputs_that_are_not_probabilities():
 
 
 def test_single_and_multi_output_regressors():
-    one = linearity_measure(lambda v: np.tanh(v).sum(axis=1), X_TAB, X_train=X_TAB,
-                            model_type="regressor", seed=0)  # fmt: skip
-    many = linearity_measure(lambda v: np.tanh(v), X_TAB, X_train=X_TAB,
-                             model_type="regressor", seed=0)  # fmt: skip
+    one = linearity_measure(
+        lambda v: np.tanh(v).sum(axis=1), X_TAB, X_train=X_TAB, model_type="regressor", seed=0
+    )
+    many = linearity_measure(
+        lambda v: np.tanh(v), X_TAB, X_train=X_TAB, model_type="regressor", seed=0
+    )
     assert one.shape == many.shape == (15,)
     assert np.all(one > 0) and np.all(many > 0)
 
@@ -111,8 +131,9 @@ def test_same_seed_same_scores_and_other_seed_differs():
 def test_class_defaults_to_pairwise_and_matches_the_function():
     lm = LinearityMeasure(model_type="regressor", seed=3).fit(X_TAB)
     assert lm.config.agg == "pairwise"
-    expected = linearity_measure(np.tanh, X_TAB, X_train=X_TAB, agg="pairwise",
-                                 model_type="regressor", seed=3)  # fmt: skip
+    expected = linearity_measure(
+        np.tanh, X_TAB, X_train=X_TAB, agg="pairwise", model_type="regressor", seed=3
+    )
     np.testing.assert_array_equal(lm.score(np.tanh, X_TAB), expected)
 
 
@@ -120,8 +141,9 @@ def test_unfitted_class_works_on_images():
     # alibi built the default range from x.shape[1] (5 rows here), not 50 features.
     lin = LinearityMeasure(model_type="regressor", seed=0).score(np.tanh, X_IMG)
     fr = np.tile([0.0, 1.0], (50, 1))
-    expected = linearity_measure(np.tanh, X_IMG, feature_range=fr, agg="pairwise",
-                                 model_type="regressor", seed=0)  # fmt: skip
+    expected = linearity_measure(
+        np.tanh, X_IMG, feature_range=fr, agg="pairwise", model_type="regressor", seed=0
+    )
     np.testing.assert_array_equal(lin, expected)
 
 

@@ -1,5 +1,9 @@
 """Architectures, training with progress, the model store and safe uploads."""
 
+import io
+import json
+import resource
+import shutil
 import zipfile
 
 import keras
@@ -7,16 +11,37 @@ import numpy as np
 import pytest
 
 from linearity_core import MeasureConfig, RunConfig
-from linearity_core.architectures import ARCHITECTURES
-from linearity_core.datasets import DEBIAN_FASHION_DIR, Dataset, DatasetSpec, load_dataset
-from linearity_core.engine import compute_run
+from linearity_core.data.datasets import Dataset, DatasetSpec, load_dataset
+from linearity_core.data.sources import DEBIAN_FASHION_DIR
 from linearity_core.errors import LinearityError
-from linearity_core.modelstore import ModelRef, ModelStore, model_fingerprint
-from linearity_core.training import build_model, train
-from linearity_core.uploads import load_uploaded_model
+from linearity_core.measure.engine import compute_run
+from linearity_core.models.architectures import ARCHITECTURES
+from linearity_core.models.store import ModelRef, ModelStore, model_fingerprint
+from linearity_core.models.training import build_model, train
+from linearity_core.models.uploads import (
+    load_uploaded_model,
+    read_upload,
+    save_upload,
+    uploads_dir,
+)
 
-SEED_LAYERS = ["input", "conv_1", "relu_1", "maxp_1", "drop_1", "conv_2", "relu_2", "maxp_2",
-               "drop_2", "flat", "dense_1", "relu_3", "drop_3", "dense_2", "softmax"]  # fmt: skip
+SEED_LAYERS = [
+    "input",
+    "conv_1",
+    "relu_1",
+    "maxp_1",
+    "drop_1",
+    "conv_2",
+    "relu_2",
+    "maxp_2",
+    "drop_2",
+    "flat",
+    "dense_1",
+    "relu_3",
+    "drop_3",
+    "dense_2",
+    "softmax",
+]
 
 
 def test_seed_cnn_matches_the_notebook():
@@ -61,10 +86,22 @@ def test_linear_variant_is_linear_up_to_the_softmax():
 
 def small_dataset(n_train=3000, n_test=1000) -> Dataset:
     full = load_dataset("fashion_mnist")
-    spec = DatasetSpec("fashion_small", "small", full.class_names, full.input_shape,
-                       full.spec.load_raw, full.spec.available)  # fmt: skip
-    return Dataset(spec, full.x_train[:n_train], full.y_train[:n_train], full.x_test[:n_test],
-                   full.y_test[:n_test], "small")  # fmt: skip
+    spec = DatasetSpec(
+        "fashion_small",
+        "small",
+        full.class_names,
+        full.input_shape,
+        full.spec.load_raw,
+        full.spec.available,
+    )
+    return Dataset(
+        spec,
+        full.x_train[:n_train],
+        full.y_train[:n_train],
+        full.x_test[:n_test],
+        full.y_test[:n_test],
+        "small",
+    )
 
 
 needs_fashion = pytest.mark.skipif(
@@ -92,8 +129,9 @@ def test_training_is_deterministic_and_can_be_stopped():
     b = train("mlp", data, epochs=1, seed=5)
     assert model_fingerprint(a.model) == model_fingerprint(b.model)
     seen = []
-    stopped = train("mlp", data, epochs=3, seed=5, on_progress=seen.append,
-                    should_stop=lambda: len(seen) >= 2)  # fmt: skip
+    stopped = train(
+        "mlp", data, epochs=3, seed=5, on_progress=seen.append, should_stop=lambda: len(seen) >= 2
+    )
     assert stopped.stopped and max(u.epoch for u in seen) == 1
 
 
@@ -165,3 +203,76 @@ def test_truncated_wrong_shape_and_h5_uploads(tmp_path):
     with pytest.raises(LinearityError, match="the limit is"):
         load_uploaded_model(raw + bytes(101 * 2**20), "big.keras", (28, 28, 1))
     assert zipfile.is_zipfile(tmp_path / "ok.keras")
+
+
+def config_bomb(megabytes: int) -> bytes:
+    """A .keras zip whose config.json is `megabytes` MB of spaces, deflated to little."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("config.json", "w", force_zip64=True) as fh:
+            block = b" " * 2**20
+            for _ in range(megabytes):
+                fh.write(block)
+        archive.writestr("metadata.json", "{}")
+    return buffer.getvalue()
+
+
+def test_a_config_bomb_is_refused_before_it_is_read():
+    """Finding 2: a 354 KB .keras whose config.json is 300 MB was read whole."""
+    bomb = config_bomb(300)
+    assert len(bomb) < 2**20
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(LinearityError, match=r"config\.json would unpack to 300 MB"):
+        load_uploaded_model(bomb, "bomb.keras", (28, 28, 1))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB
+
+
+def test_a_removed_upload_is_a_clear_error(tmp_path):
+    """Finding 7: an upload whose file was removed gave a raw FileNotFoundError."""
+    raw = save_keras(build_model("mlp", (28, 28, 1), 10, seed=0), tmp_path / "m.keras")
+    upload_id = save_upload(raw, "m.keras")
+    (uploads_dir() / f"{upload_id}.keras").unlink()
+    with pytest.raises(LinearityError, match=r"m\.keras is gone"):
+        read_upload(upload_id)
+
+
+def tiny_fashion_like(n_train=256, n_test=64) -> Dataset:
+    rng = np.random.default_rng(0)
+    spec = DatasetSpec("toy", "toy", tuple("abc"), (6, 6, 1), lambda: None, lambda: True)
+    y_train, y_test = np.arange(n_train) % 3, np.arange(n_test) % 3
+    x_train = rng.random((n_train, 6, 6, 1)) * 0.5 + y_train[:, None, None, None] * 0.25
+    x_test = rng.random((n_test, 6, 6, 1)) * 0.5 + y_test[:, None, None, None] * 0.25
+    return Dataset(
+        spec, x_train.astype(np.float32), y_train, x_test.astype(np.float32), y_test, "toy"
+    )
+
+
+def test_every_epoch_is_kept_and_equals_training_that_long(tmp_path):
+    data = tiny_fashion_like()
+    store = ModelStore(tmp_path)
+    _, meta = store.get_or_train(ModelRef("mlp", data.id, epochs=2, seed=0), data)
+    first = store.meta(ModelRef("mlp", data.id, epochs=1, seed=0))
+    assert first is not None  # "1 epoch" came free with "2 epochs"
+    assert first["test_accuracy"] == meta["history"]["val_accuracy"][0]
+    assert first["history"]["loss"] == meta["history"]["loss"][:1]
+    alone = train("mlp", data, epochs=1, seed=0)
+    assert model_fingerprint(alone.model) == first["model_fingerprint"]
+
+
+def test_model_metadata_is_checksummed_and_names_its_ref(tmp_path, recwarn):
+    """Finding 8: an edited accuracy was believed, and loads warned about the optimizer."""
+    data = tiny_fashion_like()
+    store = ModelStore(tmp_path)
+    ref = ModelRef("mlp", data.id, epochs=1, seed=0)
+    store.get_or_train(ref, data)
+    assert store.load(ref) is not None
+    assert not [w for w in recwarn if "optimizer" in str(w.message)]
+    _, meta_path = store.paths(ref)
+    doc = json.loads(meta_path.read_text())
+    other = ModelRef("mlp", data.id, epochs=3, seed=0)
+    other_dir = store.paths(other)[1].parent
+    shutil.copytree(meta_path.parent, other_dir)  # another ref's folder, same content
+    assert store.meta(other) is None
+    doc["test_accuracy"] = 0.999
+    meta_path.write_text(json.dumps(doc))
+    assert store.meta(ref) is None and store.load(ref) is None

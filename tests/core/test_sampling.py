@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from linearity_core import MeasureConfig, sampling
+from linearity_core import MeasureConfig
 from linearity_core.errors import LinearityError
-from linearity_core.measure import sampler
-from linearity_core.sampling import (
+from linearity_core.measure import sampling
+from linearity_core.measure.linearity import sampler
+from linearity_core.measure.sampling import (
     KnnIndex,
     grid_samples,
     infer_feature_range,
@@ -23,8 +24,9 @@ def test_grid_samples_lie_on_the_lattice(data):
     fr = infer_feature_range(data)
     epsilon, res = 0.1, 50
     size = max(2, round(epsilon * res))
-    v = grid_samples(data, fr, instance_generators(0, range(12)), n_samples=30,
-                     epsilon=epsilon, res=res)  # fmt: skip
+    v = grid_samples(
+        data, fr, instance_generators(0, range(12)), n_samples=30, epsilon=epsilon, res=res
+    )
     assert v.shape == (12, 30, 4, 3, 2)
     delta = np.abs(fr[:, 1] - fr[:, 0]) / res  # (n_features,)
     k = (v.reshape(12, 30, -1) - data.reshape(12, 1, -1)) / delta
@@ -38,8 +40,9 @@ def test_grid_samples_lie_on_the_lattice(data):
 
 def test_grid_size_has_alibis_floor_of_two(data):
     fr = np.tile([0.0, 1.0], (24, 1))
-    v = grid_samples(data, fr, instance_generators(0, range(12)), n_samples=50,
-                     epsilon=0.001, res=100)  # fmt: skip
+    v = grid_samples(
+        data, fr, instance_generators(0, range(12)), n_samples=50, epsilon=0.001, res=100
+    )
     steps = np.round((v.reshape(12, 50, -1) - data.reshape(12, 1, -1)) * 100).astype(int)
     assert set(np.unique(np.abs(steps))) == {1, 2}
 
@@ -56,19 +59,27 @@ def test_streams_depend_on_seed_and_index_not_on_batching(data):
 
 def test_clip_keeps_samples_in_the_feature_range(data):
     fr = infer_feature_range(data)
-    v = grid_samples(data, fr, instance_generators(0, range(12)), n_samples=20,
-                     epsilon=0.5, res=10, clip=True)  # fmt: skip
+    v = grid_samples(
+        data, fr, instance_generators(0, range(12)), n_samples=20, epsilon=0.5, res=10, clip=True
+    )
     flat = v.reshape(12, 20, -1)
     assert np.all(flat >= fr[:, 0].astype(np.float32)) and np.all(flat <= fr[:, 1])
-    unclipped = grid_samples(data, fr, instance_generators(0, range(12)), n_samples=20,
-                             epsilon=0.5, res=10)  # fmt: skip
+    unclipped = grid_samples(
+        data, fr, instance_generators(0, range(12)), n_samples=20, epsilon=0.5, res=10
+    )
     assert (unclipped.reshape(12, 20, -1) > fr[:, 1]).any()
 
 
 def test_feature_range_rows_must_match_features(data):
     with pytest.raises(LinearityError, match="feature_range has 3 rows"):
-        grid_samples(data, np.zeros((3, 2)), instance_generators(0, range(12)),
-                     n_samples=2, epsilon=0.04, res=100)  # fmt: skip
+        grid_samples(
+            data,
+            np.zeros((3, 2)),
+            instance_generators(0, range(12)),
+            n_samples=2,
+            epsilon=0.04,
+            res=100,
+        )
 
 
 def brute_force_neighbours(x, ref, k):

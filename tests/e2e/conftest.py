@@ -45,15 +45,33 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 
 
 @contextmanager
-def start_server(home: Path) -> Iterator[str]:
+def start_server(home: Path, prewarm: str = "0", base_path: str = "") -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port, with its own LINEARITY_HOME."""
     port = free_port()
-    env = {**os.environ, "LINEARITY_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    env = {
+        **os.environ,
+        "LINEARITY_HOME": str(home),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "LINEARITY_PREWARM": prewarm,
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.baseUrlPath",
+        base_path,
+    ]
     with (home / "streamlit.log").open("w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
         try:
             wait_healthy(url, proc)
             yield url

@@ -1,5 +1,7 @@
 """The dashboard as a new user meets it: a real server, real Fashion-MNIST, real Chromium."""
 
+import os
+import re
 import subprocess
 import sys
 import time
@@ -21,7 +23,7 @@ def pick(page, label: str, option: str) -> None:
 
 
 def go(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    page.locator('[data-testid="stSidebarNav"] a', has_text=re.compile(f"{title}$")).first.click()
     page.wait_for_selector(f"h1:has-text('{title}')")
     wait_idle(page)
 
@@ -116,8 +118,7 @@ def test_stop_leaves_the_app_and_store_usable(server, page):
     wait_idle(page)
     set_number(page, "Per class", 1000)
     page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_selector('[data-testid="stProgress"]')
-    time.sleep(1.5)
+    page.wait_for_selector("text=/instances · chunk [1-9]\\d*\\//")  # a chunk has finished
     page.get_by_role("button", name="Stop", exact=True).click()
     page.wait_for_selector("text=The run was stopped after", timeout=60_000)
     no_exception(page)
@@ -125,10 +126,11 @@ def test_stop_leaves_the_app_and_store_usable(server, page):
     set_number(page, "Per class", 5)  # the app keeps working after a stop
     watch_run(page)
     no_exception(page)
-    from linearity_core.store import RunStore
+    from linearity_core.service.runstore import RunStore
 
-    stored = RunStore(server["home"] / "runs").list()
-    assert all(not run.meta["partial"] for run in stored)
+    listing = RunStore(server["home"] / "runs").list()
+    assert 1000 not in [r.config.per_class for r in listing.runs]  # the stopped run
+    assert list((server["home"] / "runs" / "partial").glob("*.npz"))  # kept to resume
 
 
 def test_two_sessions_run_at_once_and_both_are_correct(server, browser):
@@ -148,27 +150,41 @@ def test_two_sessions_run_at_once_and_both_are_correct(server, browser):
     for p in pages:
         p.wait_for_selector("text=Computed in", timeout=240_000)
         no_exception(p)
-    from linearity_core.store import RunStore
+    from linearity_core.service.runstore import RunStore
 
-    runs = {run.meta["config"]["measure"]["seed"]: run for run in
-            RunStore(server["home"] / "runs").list() if run.meta["n_planned"] == 300}  # fmt: skip
+    runs = {
+        run.config.measure.seed: run
+        for run in RunStore(server["home"] / "runs").list().runs
+        if run.n_planned == 300
+    }
     assert {11, 12} <= set(runs)
     # Recompute one of them here, outside the server: the scores must match.
     code = (
-        "import sys, numpy as np; from linearity_core.store import RunStore;"
-        "from linearity_core.runs import stream_cached_run;"
-        "from linearity_core.datasets import load_dataset;"
-        "from linearity_core.modelstore import ModelRef, ModelStore;"
+        "import sys, numpy as np; from linearity_core import *;"
+        "from linearity_core.service.runs import compute_stored_run;"
         "r = RunStore(sys.argv[1]).load(sys.argv[2]); d = load_dataset('fashion_mnist');"
-        "m, meta = ModelStore(sys.argv[3]).get_or_train(ModelRef('seed_cnn', d.id, 0, 0), d);"
-        "last = list(stream_cached_run(RunStore(sys.argv[4]), d, m, meta['model_fingerprint'],"
-        " meta['label'], r.config))[-1].result;"
+        "h = load_model(Selection('fashion_mnist', 'seed_cnn', 0), d);"
+        "last = compute_stored_run(RunStore(sys.argv[4]), 'k', d, h, r.config,"
+        " lambda p: None, lambda: False).result;"
         "print(float(np.abs(last.scores - r.scores).max()))"
     )
     fresh = server["home"] / "fresh"
-    out = subprocess.run([sys.executable, "-c", code, str(server["home"] / "runs"), runs[11].key,
-                          str(fresh / "models"), str(fresh / "runs")], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(server["home"] / "runs"),
+            runs[11].key,
+            str(fresh / "models"),
+            str(fresh / "runs"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LINEARITY_HOME": str(fresh)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert float(out.stdout.strip().splitlines()[-1]) <= 1e-5
     assert not np.isnan(float(out.stdout.strip().splitlines()[-1]))
@@ -189,7 +205,7 @@ def test_a_deep_link_on_a_fresh_server_opens_its_page(tmp_path, browser):
 def test_uploading_models_in_the_browser(server, page, tmp_path):
     import keras
 
-    from linearity_core.training import build_model
+    from linearity_core.models.training import build_model
 
     good = tmp_path / "mine.keras"
     build_model("mlp", (28, 28, 1), 10, seed=1).save(good)
@@ -213,22 +229,3 @@ def test_uploading_models_in_the_browser(server, page, tmp_path):
     no_exception(page)
     assert "model=upload%3A" in page.url or "model=upload:" in page.url
     shot(page, "8-upload-accepted")
-
-
-def test_an_untrained_selection_can_be_trained_from_the_layers_page(server, page):
-    page.goto(server["url"] + "/layers?dataset=fashion_mnist&model=mlp&epochs=5")
-    page.wait_for_selector("text=has not been trained")
-    wait_idle(page)
-    shot(page, "9-offer-training")
-    page.get_by_role("button", name="Quick: 1 epoch").click()
-    page.wait_for_selector("text=Epoch 1/1", timeout=120_000)  # live progress
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
-        ".some(t => t.textContent === 'Training')",
-        timeout=120_000,
-    )  # live curves
-    shot(page, "10-training")
-    page.wait_for_selector("text=Press Run", timeout=300_000)  # trained, stored, ready
-    no_exception(page)
-    assert "epochs=1" in page.url
-    assert page.get_by_text("Trained for 1 epoch · test accuracy").count() == 1

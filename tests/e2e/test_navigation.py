@@ -1,5 +1,6 @@
 """Every page reached through the sidebar navigation, in a real browser."""
 
+import re
 import time
 
 import pytest
@@ -8,7 +9,7 @@ from tests.e2e.conftest import shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-TITLES = ["Data", "Model", "Layers", "Classes", "Runs"]
+TITLES = ["Data", "Model", "Layers", "Classes", "Mistakes", "Training", "Epsilon", "Runs"]
 
 
 def test_every_page_through_navigation(server, page):
@@ -18,7 +19,9 @@ def test_every_page_through_navigation(server, page):
     first_page_s = time.monotonic() - start
     print(f"first page visible after {first_page_s:.1f} s")
     for title in TITLES:
-        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        page.locator(
+            '[data-testid="stSidebarNav"] a', has_text=re.compile(f"{title}$")
+        ).first.click()
         page.wait_for_selector(f"h1:has-text('{title}')")
         wait_idle(page)
         assert page.locator("h1").first.inner_text().strip().startswith(title)

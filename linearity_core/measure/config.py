@@ -5,11 +5,12 @@ trust it.
 """
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 import numpy as np
 
+from linearity_core import defaults
 from linearity_core.errors import LinearityError
 
 Method = Literal["grid", "knn"]
@@ -78,11 +79,6 @@ class MeasureConfig:
         return np.array([0.5, 0.5], dtype=np.float32)
 
     @property
-    def grid_size(self) -> int:
-        """Largest lattice step k, alibi's ``max(2, round(epsilon * res))``."""
-        return max(2, round(self.epsilon * self.res))
-
-    @property
     def inputs_per_instance(self) -> int:
         """Forward-pass inputs per instance: x, its samples, and their superpositions."""
         mixes = 1 if self.agg == "global" else self.n_samples
@@ -93,8 +89,12 @@ class MeasureConfig:
 class RunConfig:
     """A whole run: the measure, which instances, which layers, and how the output is read."""
 
-    measure: MeasureConfig = field(default_factory=lambda: MeasureConfig(n_samples=20))
-    n_instances: int | None = None  # 100 when per_class is not given either
+    measure: MeasureConfig = field(
+        default_factory=lambda: MeasureConfig(
+            n_samples=defaults.N_SAMPLES, epsilon=defaults.EPSILON, res=defaults.RES
+        )
+    )
+    n_instances: int | None = None  # defaults.N_INSTANCES when per_class is not given either
     per_class: int | None = None
     layers: tuple[str, ...] | None = None
     logits: bool = False
@@ -102,7 +102,7 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.n_instances is None and self.per_class is None:
-            object.__setattr__(self, "n_instances", 100)  # the notebook's default
+            object.__setattr__(self, "n_instances", defaults.N_INSTANCES)
         if self.n_instances is not None and self.per_class is not None:
             raise LinearityError("give n_instances or per_class, not both")
         count = self.n_instances if self.n_instances is not None else self.per_class
@@ -117,10 +117,20 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
-        data = dict(data)
-        measure = dict(data.pop("measure"))
+        """The config ``to_dict`` wrote; every field must be there, so that a damaged
+        stored entry is refused rather than silently filled with defaults."""
+        data = dict(_exact_fields(cls, data))
+        measure = dict(_exact_fields(MeasureConfig, data.pop("measure")))
         if measure.get("alphas") is not None:
             measure["alphas"] = tuple(measure["alphas"])
         if data.get("layers") is not None:
             data["layers"] = tuple(data["layers"])
         return cls(measure=MeasureConfig(**measure), **data)
+
+
+def _exact_fields(cls: type, data: Any) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    if not isinstance(data, dict) or set(data) != names:
+        got = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise LinearityError(f"a stored {cls.__name__} needs exactly {sorted(names)}; got {got}")
+    return data

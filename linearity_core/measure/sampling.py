@@ -51,14 +51,6 @@ def _draws(rng: np.random.Generator, n_samples: int, n_features: int, size: int)
     return rng.integers(0, 2 * size, size=(n_samples, n_features), dtype=dtype)
 
 
-def grid_steps(rng: np.random.Generator, n_samples: int, n_features: int, size: int) -> np.ndarray:
-    """Signed lattice steps ``s * k`` with ``s`` in {-1, 1} and ``k`` uniform in ``1..size``.
-
-    One draw per feature of every sample, ``(n_samples, n_features)``.
-    """
-    return step_table(size)[_draws(rng, n_samples, n_features, size)]
-
-
 def grid_samples(
     x: np.ndarray,
     feature_range: np.ndarray,
@@ -94,8 +86,9 @@ def grid_samples(
     table = step_table(size, x.dtype)
     samples = np.empty((n, n_samples, flat.shape[1]), dtype=x.dtype)
     for i, rng in enumerate(rngs):  # in place: this runs for every chunk of every run
-        np.multiply(np.take(table, _draws(rng, n_samples, flat.shape[1], size)), delta,
-                    out=samples[i])  # fmt: skip
+        np.multiply(
+            np.take(table, _draws(rng, n_samples, flat.shape[1], size)), delta, out=samples[i]
+        )
         samples[i] += flat[i]
     if clip:
         np.clip(samples, fr[:, 0].astype(x.dtype), fr[:, 1].astype(x.dtype), out=samples)

@@ -5,13 +5,13 @@ never recomputed.
 """
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from linearity_core.config import RunConfig
+from linearity_core.measure.config import RunConfig
 
 LayerKind = Literal["linear", "activation", "pooling", "identity", "other"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -96,9 +96,6 @@ class RunResult:
             frame = frame[frame["layer"] == layer]
         return summarise(frame, ["layer_index", "layer", "label", "class_name"])
 
-    def with_status(self, *, partial: bool) -> "RunResult":
-        return replace(self, partial=partial)
-
     def meta(self) -> dict[str, Any]:
         """JSON-ready description: config, layers, timings, provenance."""
         return {
@@ -123,10 +120,7 @@ class RunResult:
 
     @classmethod
     def from_parts(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> "RunResult":
-        layers = tuple(
-            LayerInfo(**{**layer, "output_shape": tuple(layer["output_shape"])})
-            for layer in meta["layers"]
-        )
+        layers = layers_from_meta(meta["layers"])
         return cls(
             config=RunConfig.from_dict(meta["config"]),
             layers=layers,
@@ -140,12 +134,19 @@ class RunResult:
             **{k: arrays[k] for k in ("indices", "labels", "predicted", "scores")},
         )
 
-    def to_json(self) -> str:
+    def to_json(self, key: str = "") -> str:
         """Config, layer info, summaries and timings as JSON (the CLI's ``run.json``)."""
-        doc = self.meta()
+        doc = {**self.meta(), "key": key} if key else self.meta()
         doc["layer_summary"] = self.layer_summary().to_dict(orient="records")
         doc["class_summary"] = self.class_summary().to_dict(orient="records")
         return json.dumps(doc, indent=2, default=_json_default)
+
+
+def layers_from_meta(rows: Any) -> tuple[LayerInfo, ...]:
+    """The layers of stored metadata; raises TypeError or KeyError when they are damaged."""
+    if not isinstance(rows, list) or not rows:
+        raise TypeError(f"layers must be a non-empty list, got {type(rows).__name__}")
+    return tuple(LayerInfo(**{**row, "output_shape": tuple(row["output_shape"])}) for row in rows)
 
 
 def summarise(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:

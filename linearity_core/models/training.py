@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from linearity_core.architectures import ARCHITECTURES, compile_for_training
-from linearity_core.datasets import Dataset
+from linearity_core.data.datasets import Dataset
+from linearity_core.defaults import BATCH_SIZE
 from linearity_core.errors import LinearityError
+from linearity_core.models.architectures import ARCHITECTURES, compile_for_training
 
-BATCH_SIZE = 64  # the notebook's
+# Called with (epoch, model, history) after every epoch, e.g. to keep a checkpoint.
+EpochHook = Callable[[int, Any, dict[str, list[float]]], None]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def _progress_callback(
     batches: int,
     on_progress: Callable[[TrainingProgress], None] | None,
     should_stop: Callable[[], bool] | None,
+    on_epoch: EpochHook | None,
 ) -> Any:
     import keras
 
@@ -78,23 +81,45 @@ def _progress_callback(
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             logs = logs or {}
             if on_progress is not None:
-                on_progress(TrainingProgress(self.epoch, epochs, batch + 1, batches,
-                                             float(logs.get("loss", np.nan)),
-                                             float(logs.get("accuracy", np.nan)),
-                                             self.history))  # fmt: skip
+                on_progress(
+                    TrainingProgress(
+                        self.epoch,
+                        epochs,
+                        batch + 1,
+                        batches,
+                        float(logs.get("loss", np.nan)),
+                        float(logs.get("accuracy", np.nan)),
+                        self.copy(),
+                    )
+                )
             if should_stop is not None and should_stop():
                 self.stopped = True
                 self.model.stop_training = True
 
+        def copy(self) -> dict[str, list[float]]:
+            return {key: list(values) for key, values in self.history.items()}
+
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            if self.stopped:  # Keras ends a stopped epoch early; it is no checkpoint
+                return
             logs = logs or {}
             for key in self.history:
                 self.history[key].append(float(logs.get(key, np.nan)))
             if on_progress is not None:
-                on_progress(TrainingProgress(self.epoch, epochs, batches, batches,
-                                             self.history["loss"][-1],
-                                             self.history["accuracy"][-1],
-                                             self.history, epoch_end=True))  # fmt: skip
+                on_progress(
+                    TrainingProgress(
+                        self.epoch,
+                        epochs,
+                        batches,
+                        batches,
+                        self.history["loss"][-1],
+                        self.history["accuracy"][-1],
+                        self.copy(),
+                        epoch_end=True,
+                    )
+                )
+            if on_epoch is not None:
+                on_epoch(self.epoch, self.model, self.copy())
 
     return Progress()
 
@@ -107,11 +132,29 @@ def train(
     seed: int = 0,
     on_progress: Callable[[TrainingProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_epoch: EpochHook | None = None,
     train_subset: int | None = None,
 ) -> TrainedModel:
     """Train like the notebook (Adam, batch 64); ``epochs=0`` gives the untrained model.
 
     The test set doubles as validation data, so every epoch reports its accuracy.
+
+    Parameters
+    ----------
+    arch_id
+        An architecture of ``ARCHITECTURES``.
+    dataset
+        Trained on its training split, validated on its test split.
+    epochs, seed
+        How long, and from which initial weights and shuffles.
+    on_progress
+        Called after every batch and every epoch with a ``TrainingProgress``.
+    should_stop
+        Polled after every batch; True stops training (the result says ``stopped``).
+    on_epoch
+        Called as ``on_epoch(epoch, model, history)`` after each whole epoch.
+    train_subset
+        Train on the first items only (quick tests).
     """
     if epochs < 0:
         raise LinearityError(f"epochs must be 0 or more, got {epochs}")
@@ -128,10 +171,17 @@ def train(
     stopped = False
     if epochs > 0:
         batches = -(-len(x) // BATCH_SIZE)
-        callback = _progress_callback(epochs, batches, on_progress, should_stop)
-        model.fit(x, keras.utils.to_categorical(y, n_classes), batch_size=BATCH_SIZE,
-                  epochs=epochs, validation_data=(dataset.x_test, y_test), shuffle=True,
-                  callbacks=[callback], verbose=0)  # fmt: skip
+        callback = _progress_callback(epochs, batches, on_progress, should_stop, on_epoch)
+        model.fit(
+            x,
+            keras.utils.to_categorical(y, n_classes),
+            batch_size=BATCH_SIZE,
+            epochs=epochs,
+            validation_data=(dataset.x_test, y_test),
+            shuffle=True,
+            callbacks=[callback],
+            verbose=0,
+        )
         history, stopped = callback.history, callback.stopped
     training_s = time.perf_counter() - started
     _, accuracy = model.evaluate(dataset.x_test, y_test, batch_size=512, verbose=0)

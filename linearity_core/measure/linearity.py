@@ -9,9 +9,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from linearity_core.config import LOG_EPS, Agg, MeasureConfig, Method, ModelType
 from linearity_core.errors import LinearityError
-from linearity_core.sampling import KnnIndex, grid_samples, infer_feature_range, instance_generators
+from linearity_core.measure.config import LOG_EPS, Agg, MeasureConfig, Method, ModelType
+from linearity_core.measure.sampling import (
+    KnnIndex,
+    grid_samples,
+    infer_feature_range,
+    instance_generators,
+)
 
 PredictFn = Callable[[np.ndarray], np.ndarray]
 # Inputs sent to predict_fn at once; keeps memory bounded for large x.
@@ -134,9 +139,14 @@ def sampler(
     def grid(start: int, stop: int, indices: np.ndarray) -> np.ndarray:
         rngs = instance_generators(config.seed, indices)
         return grid_samples(
-            x[start:stop], fr, rngs, n_samples=config.n_samples, epsilon=config.epsilon,
-            res=config.res, clip=config.clip,
-        )  # fmt: skip
+            x[start:stop],
+            fr,
+            rngs,
+            n_samples=config.n_samples,
+            epsilon=config.epsilon,
+            res=config.res,
+            clip=config.clip,
+        )
 
     return grid
 
@@ -174,14 +184,24 @@ def check_model_type(model_type: str) -> None:
 
 
 def _alibi_config(
-    method: Method, agg: Agg, nb_samples: int, epsilon: float, res: int,
-    alphas: np.ndarray | None, seed: int | None,
-) -> MeasureConfig:  # fmt: skip
+    method: Method,
+    agg: Agg,
+    nb_samples: int,
+    epsilon: float,
+    res: int,
+    alphas: np.ndarray | None,
+    seed: int | None,
+) -> MeasureConfig:
     """Alibi's argument names, parsed into our validated config."""
     return MeasureConfig(
-        method=method, agg=agg, n_samples=nb_samples, epsilon=epsilon, res=res,
-        alphas=None if alphas is None else tuple(np.ravel(alphas)), seed=seed,
-    )  # fmt: skip
+        method=method,
+        agg=agg,
+        n_samples=nb_samples,
+        epsilon=epsilon,
+        res=res,
+        alphas=None if alphas is None else tuple(np.ravel(alphas)),
+        seed=seed,
+    )
 
 
 def linearity_measure(

@@ -84,20 +84,39 @@ def _deep_cnn_bn(input_shape: tuple[int, ...], n_classes: int) -> Any:
 ARCHITECTURES = {
     a.id: a
     for a in (
-        Architecture("seed_cnn", "Seed CNN (ReLU)", "The notebook's 2-block CNN, 822,410 "
-                     "parameters on 28×28×1", _cnn("relu", "relu")),
-        Architecture("seed_cnn_tanh", "Seed CNN (tanh)", "Same layout, tanh activations",
-                     _cnn("tanh", "tanh")),
-        Architecture("seed_cnn_sigmoid", "Seed CNN (sigmoid)", "Same layout, sigmoid "
-                     "activations", _cnn("sigmoid", "sigmoid")),
-        Architecture("seed_cnn_linear", "Seed CNN (no activation)", "Same layout with identity "
-                     "activations and average pooling: linear up to the softmax",
-                     _cnn("linear", "linear", pooling="average")),
+        Architecture(
+            "seed_cnn",
+            "Seed CNN (ReLU)",
+            "The notebook's 2-block CNN, 822,410 parameters on 28×28×1",
+            _cnn("relu", "relu"),
+        ),
+        Architecture(
+            "seed_cnn_tanh",
+            "Seed CNN (tanh)",
+            "Same layout, tanh activations",
+            _cnn("tanh", "tanh"),
+        ),
+        Architecture(
+            "seed_cnn_sigmoid",
+            "Seed CNN (sigmoid)",
+            "Same layout, sigmoid activations",
+            _cnn("sigmoid", "sigmoid"),
+        ),
+        Architecture(
+            "seed_cnn_linear",
+            "Seed CNN (no activation)",
+            "Same layout with identity activations and average pooling: linear up to the softmax",
+            _cnn("linear", "linear", pooling="average"),
+        ),
         Architecture("mlp", "MLP", "Two hidden dense layers (256, 128) with ReLU", _mlp),
-        Architecture("deep_cnn_bn", "Deeper CNN + BatchNorm", "Three conv blocks with batch "
-                     "normalisation", _deep_cnn_bn),
+        Architecture(
+            "deep_cnn_bn",
+            "Deeper CNN + BatchNorm",
+            "Three conv blocks with batch normalisation",
+            _deep_cnn_bn,
+        ),
     )
-}  # fmt: skip
+}
 
 
 def compile_for_training(model: Any) -> Any:

@@ -5,24 +5,59 @@ One model whose outputs are the selected layers is run on a chunk laid out as
 reduced to per-instance scores, so large conv activations never leave the graph.
 """
 
+import threading
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from linearity_core.config import LOG_EPS, Agg, ModelType
 from linearity_core.errors import LinearityError
-from linearity_core.measure import difference_weights
-from linearity_core.results import LayerInfo, LayerKind
+from linearity_core.measure.config import LOG_EPS, Agg, ModelType, RunConfig
+from linearity_core.measure.linearity import difference_weights
+from linearity_core.measure.results import LayerInfo, LayerKind
 
-IDENTITY = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-            "GaussianNoise", "GaussianDropout", "AlphaDropout", "Flatten", "Reshape",
-            "InputLayer", "Identity", "ActivityRegularization", "Permute"}  # fmt: skip
-LINEAR = {"Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D",
-          "Conv2DTranspose", "BatchNormalization", "Add", "Subtract", "Average",
-          "Concatenate", "AveragePooling2D", "GlobalAveragePooling2D", "Rescaling",
-          "Normalization", "EinsumDense", "ZeroPadding2D"}  # fmt: skip
-POOLING = {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "GlobalMaxPooling2D",
-           "GlobalMaxPooling1D"}  # fmt: skip
+IDENTITY = {
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "Flatten",
+    "Reshape",
+    "InputLayer",
+    "Identity",
+    "ActivityRegularization",
+    "Permute",
+}
+LINEAR = {
+    "Dense",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "Conv2DTranspose",
+    "BatchNormalization",
+    "Add",
+    "Subtract",
+    "Average",
+    "Concatenate",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "Rescaling",
+    "Normalization",
+    "EinsumDense",
+    "ZeroPadding2D",
+}
+POOLING = {
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling1D",
+}
 ACTIVATION = {"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"}
 
 
@@ -201,3 +236,46 @@ class LayerProbe:
         """Memory one instance costs in a chunk: its inputs and every layer's activations."""
         inputs = int(np.prod(self.input_shape))
         return 4 * self.per_instance * (2 * inputs + self.activation_floats)
+
+
+# Traced probes kept for reuse (each holds a compiled graph); older ones are dropped.
+PROBE_CACHE_SIZE = 6
+_probe_lock = threading.Lock()
+
+
+@lru_cache(maxsize=PROBE_CACHE_SIZE)
+def _cached_probe(
+    model: Any,
+    layers: tuple[str, ...] | None,
+    n_samples: int,
+    alphas: tuple[float, ...],
+    agg: Any,
+    logits: bool,
+    input_shape: tuple[int, ...],
+) -> LayerProbe:
+    probe = LayerProbe(
+        model,
+        layers,
+        n_samples=n_samples,
+        alphas=np.asarray(alphas, np.float32),
+        agg=agg,
+        logits=logits,
+        input_shape=input_shape,
+    )
+    probe(np.zeros((probe.per_instance, *probe.input_shape), np.float32))  # trace once
+    return probe
+
+
+def layer_probe(model: Any, config: RunConfig, input_shape: tuple[int, ...]) -> LayerProbe:
+    """The probe for ``model`` and ``config``'s measure, built and traced once, then reused
+    (``clear_probes`` forgets them)."""
+    m = config.measure
+    alphas = tuple(m.resolved_alphas().tolist())
+    with _probe_lock:  # two sessions may ask at once; build and trace each probe once
+        return _cached_probe(
+            model, config.layers, m.n_samples, alphas, m.agg, config.logits, tuple(input_shape)
+        )
+
+
+def clear_probes() -> None:
+    _cached_probe.cache_clear()

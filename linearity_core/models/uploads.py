@@ -7,7 +7,6 @@ line of defence. Legacy ``.h5`` files are refused: their Lambda layers hold mars
 bytecode, and Keras 3's ``safe_mode`` does not cover that format.
 """
 
-import hashlib
 import io
 import json
 import tempfile
@@ -16,9 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from linearity_core.errors import LinearityError
+from linearity_core.hashing import content_hash
 from linearity_core.paths import linearity_home
 
 MAX_MODEL_BYTES = 100 * 2**20  # matches server.maxUploadSize
+# What the archive may decompress to, checked before anything is read: the config is
+# small JSON (the seed CNN's is 6 KB); the weights are about the size of the upload.
+MAX_CONFIG_BYTES = 8 * 2**20
+MAX_UNPACKED_BYTES = 4 * MAX_MODEL_BYTES
 
 
 def _walk(node: Any) -> Any:
@@ -50,7 +54,10 @@ def unsafe_parts(config: Any) -> list[str]:
 
 
 def check_keras_archive(raw: bytes, filename: str) -> dict[str, Any]:
-    """The model config of an uploaded file, after every check that needs no Keras."""
+    """The model config of an uploaded file, after every check that needs no Keras.
+
+    Messages say what is wrong with the file; the caller names the file once.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix in (".h5", ".hdf5"):
         raise LinearityError(
@@ -58,25 +65,45 @@ def check_keras_archive(raw: bytes, filename: str) -> dict[str, Any]:
             "keras.models.load_model('model.h5').save('model.keras') and upload the .keras file"
         )
     if suffix != ".keras":
-        raise LinearityError(f"{filename!r} is not a .keras model file")
+        raise LinearityError("it is not a .keras model file")
     if len(raw) > MAX_MODEL_BYTES:
         raise LinearityError(
-            f"{filename} is {len(raw) / 2**20:.0f} MB; the limit is {MAX_MODEL_BYTES // 2**20} MB"
+            f"it is {len(raw) / 2**20:.0f} MB; the limit is {MAX_MODEL_BYTES // 2**20} MB"
         )
     if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise LinearityError(f"{filename} is truncated or not a .keras file (not a zip archive)")
+        raise LinearityError("it is truncated or not a .keras file (not a zip archive)")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            check_unpacked_size(archive)  # raises LinearityError, which passes through
             config = json.loads(archive.read("config.json"))
+    except LinearityError:
+        raise
     except (KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise LinearityError(f"{filename} has no readable config.json; is it truncated?") from exc
+        raise LinearityError("it has no readable config.json; is it truncated?") from exc
     unsafe = unsafe_parts(config)
     if unsafe:
         raise LinearityError(
-            f"{filename} was refused: it contains {'; '.join(sorted(set(unsafe)))}. Only "
-            "built-in Keras layers can be loaded; rebuild the model without them"
+            f"it contains {'; '.join(sorted(set(unsafe)))}. Only built-in Keras layers can be "
+            "loaded; rebuild the model without them"
         )
     return dict(config)
+
+
+def check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a decompression bomb before reading it (zipfile stops at declared sizes)."""
+    infos = {info.filename: info for info in archive.infolist()}
+    config = infos.get("config.json")
+    if config is not None and config.file_size > MAX_CONFIG_BYTES:
+        raise LinearityError(
+            f"its config.json would unpack to {config.file_size / 2**20:,.0f} MB; a model "
+            f"config is at most {MAX_CONFIG_BYTES // 2**20} MB"
+        )
+    total = sum(info.file_size for info in infos.values())
+    if total > MAX_UNPACKED_BYTES:
+        raise LinearityError(
+            f"it would unpack to {total / 2**20:,.0f} MB; the limit is "
+            f"{MAX_UNPACKED_BYTES // 2**20} MB"
+        )
 
 
 def load_uploaded_model(raw: bytes, filename: str, input_shape: tuple[int, ...]) -> Any:
@@ -90,14 +117,14 @@ def load_uploaded_model(raw: bytes, filename: str, input_shape: tuple[int, ...])
         try:
             model = keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as exc:
-            raise LinearityError(f"{filename} could not be loaded: {exc}") from exc
+            raise LinearityError(f"Keras could not load it: {exc}") from exc
     try:
         shape = tuple(model.inputs[0].shape[1:])
     except (AttributeError, IndexError, TypeError) as exc:
-        raise LinearityError(f"{filename}: the model has no defined input") from exc
+        raise LinearityError("the model has no defined input") from exc
     if shape != tuple(input_shape):
         raise LinearityError(
-            f"{filename} expects inputs of shape {shape}, but the dataset's images are "
+            f"it expects inputs of shape {shape}, but the dataset's images are "
             f"{tuple(input_shape)}; pick the matching dataset or another model"
         )
     return model
@@ -109,7 +136,7 @@ def uploads_dir() -> Path:
 
 def save_upload(raw: bytes, filename: str) -> str:
     """Keep an accepted upload under its content hash; returns its id."""
-    digest = hashlib.sha256(raw).hexdigest()[:12]
+    digest = content_hash(raw, length=12)
     folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{digest}.keras").write_bytes(raw)
@@ -132,4 +159,10 @@ def read_upload(upload_id: str) -> tuple[bytes, str]:
     names = list_uploads()
     if upload_id not in names:
         raise LinearityError(f"no uploaded model {upload_id!r}; upload it again on the Model page")
-    return (uploads_dir() / f"{upload_id}.keras").read_bytes(), names[upload_id]
+    try:
+        return (uploads_dir() / f"{upload_id}.keras").read_bytes(), names[upload_id]
+    except OSError as exc:
+        raise LinearityError(
+            f"the file of the uploaded model {names[upload_id]} is gone ({exc.strerror}); "
+            "upload it again on the Model page"
+        ) from exc

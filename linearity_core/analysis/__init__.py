@@ -1,0 +1,1 @@
+"""Derived views of runs: mistakes, training evolution, epsilon sweeps, one instance."""

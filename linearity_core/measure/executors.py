@@ -1,0 +1,108 @@
+"""Where a run's chunks are scored: what a chunk needs, and the in-process executor.
+
+A ``ChunkPlan`` holds everything needed to score any chunk (instances, their stream
+indices, the feature range or knn neighbours), so a chunk can run anywhere, in any order.
+"""
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from linearity_core.measure.config import MeasureConfig
+from linearity_core.measure.linearity import forward_inputs, sampler
+from linearity_core.measure.probes import LayerProbe
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Scores ``(c, n_layers)`` and predicted labels ``(c,)`` of ``x[start:stop]``."""
+
+    start: int
+    stop: int
+    scores: np.ndarray
+    predicted: np.ndarray
+    sampling_s: float = 0.0
+    forward_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """Everything needed to score any chunk of a run, wherever it runs."""
+
+    x: np.ndarray  # (n, *shape) the instances
+    indices: np.ndarray  # (n,) their positions in the dataset: they seed their streams
+    measure: MeasureConfig
+    feature_range: np.ndarray | None  # grid
+    neighbours: np.ndarray | None = None  # (n, n_samples) knn: rows of reference
+    reference: np.ndarray | None = field(default=None, repr=False)
+
+    def samples(self, start: int, stop: int) -> np.ndarray:
+        """The samples around ``x[start:stop]``, ``(c, n_samples, *shape)``."""
+        if self.neighbours is not None and self.reference is not None:
+            return self.reference[self.neighbours[start:stop]].astype(self.x.dtype, copy=False)
+        draw = sampler(self.x, self.measure, self.feature_range, None)
+        return draw(start, stop, self.indices[start:stop])
+
+    def forward_batch(self, start: int, stop: int) -> np.ndarray:
+        """One forward batch, laid out as ``forward_inputs`` lays it out."""
+        alphas = self.measure.resolved_alphas()
+        samples = self.samples(start, stop)
+        return forward_inputs(self.x[start:stop], samples, alphas, self.measure.agg)
+
+
+def score_chunk(probe: LayerProbe, plan: ChunkPlan, start: int, stop: int) -> ChunkResult:
+    """Draw, forward and reduce one chunk (what a remote worker runs)."""
+    t0 = time.perf_counter()
+    batch = plan.forward_batch(start, stop)
+    t1 = time.perf_counter()
+    scores, predicted = probe(batch)
+    return ChunkResult(start, stop, scores, predicted, t1 - t0, time.perf_counter() - t1)
+
+
+class Executor(Protocol):
+    """Scores the chunks of a plan and yields their results as they finish (any order)."""
+
+    def map_chunks(
+        self,
+        plan: ChunkPlan,
+        probe: LayerProbe,
+        bounds: Sequence[tuple[int, int]],
+        should_stop: Callable[[], bool],
+    ) -> Iterator[ChunkResult]: ...
+
+
+class LocalExecutor:
+    """In process, in order. The next chunk's samples are drawn on a worker thread while
+    TensorFlow runs this one."""
+
+    def map_chunks(
+        self,
+        plan: ChunkPlan,
+        probe: LayerProbe,
+        bounds: Sequence[tuple[int, int]],
+        should_stop: Callable[[], bool],
+    ) -> Iterator[ChunkResult]:
+        if not bounds:
+            return
+
+        def prepare(start: int, stop: int) -> tuple[np.ndarray, float]:
+            t0 = time.perf_counter()
+            return plan.forward_batch(start, stop), time.perf_counter() - t0
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(prepare, *bounds[0])
+            for k, (start, stop) in enumerate(bounds):
+                if should_stop():
+                    return
+                batch, sampling_s = pending.result()
+                if k + 1 < len(bounds):
+                    pending = pool.submit(prepare, *bounds[k + 1])
+                t1 = time.perf_counter()
+                scores, predicted = probe(batch)
+                yield ChunkResult(
+                    start, stop, scores, predicted, sampling_s, time.perf_counter() - t1
+                )

@@ -1,0 +1,1 @@
+"""Models: architectures, training with per-epoch checkpoints, the model store, uploads."""

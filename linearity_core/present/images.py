@@ -1,0 +1,64 @@
+"""Images as figures: any dataset's items, whatever their shape, drawn as pictures."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+
+TEMPLATE = "plotly_white"
+
+
+def displayable(images: np.ndarray) -> np.ndarray:
+    """uint8 pictures of a batch: ``(n, h, w)`` grey or ``(n, h, w, 3)`` colour.
+
+    Feature vectors ``(n, f)`` are wrapped into near-square tiles, four channels lose
+    alpha, and two or five-plus channels show their mean. Values in [0, 1] map to 0..255;
+    other ranges are scaled from the batch's own minimum and maximum.
+
+    >>> displayable(np.ones((2, 5))).shape, displayable(np.zeros((1, 4, 4, 5))).shape
+    ((2, 2, 3), (1, 4, 4))
+    """
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 2:  # (n, features)
+        width = int(np.ceil(np.sqrt(x.shape[1])))
+        height = int(np.ceil(x.shape[1] / width))
+        pad = np.full((len(x), width * height - x.shape[1]), np.nanmin(x) if x.size else 0)
+        x = np.concatenate([x, pad], axis=1).reshape(len(x), height, width)
+    elif x.ndim == 4:
+        channels = x.shape[-1]
+        x = x[..., 0] if channels == 1 else x[..., :3] if channels in (3, 4) else x.mean(axis=-1)
+    low, high = (0.0, 1.0) if x.size == 0 or (x.min() >= 0 and x.max() <= 1) else (x.min(), x.max())
+    return np.clip((x - low) / max(high - low, 1e-12) * 255, 0, 255).astype(np.uint8)
+
+
+def image_grid(
+    images: np.ndarray, captions: Sequence[str], hovers: Sequence[str], columns: int = 8
+) -> go.Figure:
+    """Images as facets; each facet's title and hover text say which image it is."""
+    imgs = displayable(images)
+    grey = imgs.ndim == 3
+    fig = px.imshow(
+        imgs,
+        facet_col=0,
+        facet_col_wrap=min(columns, len(imgs)),
+        binary_string=not grey,
+        color_continuous_scale="gray_r" if grey else None,
+        facet_row_spacing=0.08,
+        facet_col_spacing=0.01,
+    )
+    for i, annotation in enumerate(fig.layout.annotations):
+        annotation.text = captions[int(annotation.text.split("=")[-1])] if i < len(imgs) else ""
+        annotation.font.size = 11
+    for i, trace in enumerate(fig.data):
+        trace.hovertemplate = hovers[i] + "<extra></extra>"
+    rows = -(-len(imgs) // columns)
+    fig.update_layout(
+        coloraxis_showscale=False,
+        height=150 * rows + 40,
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        template=TEMPLATE,
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig

@@ -1,0 +1,66 @@
+"""Warm on first start: the notebook's model trains in the background before anyone asks.
+
+``LINEARITY_PREWARM`` chooses: unset or ``1`` for the notebook's seed CNN (5 epochs on
+Fashion-MNIST), ``0`` for nothing, or ``MODEL:EPOCHS`` (say ``mlp:1``) for another model.
+"""
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from linearity_core import defaults
+from linearity_core.data.datasets import load_dataset
+from linearity_core.errors import LinearityError
+from linearity_core.models.architectures import ARCHITECTURES
+from linearity_core.models.store import ModelRef
+from linearity_core.paths import linearity_home
+from linearity_core.service.jobs import Job
+from linearity_core.service.runs import submit_training
+
+log = logging.getLogger(__name__)
+_done: set[tuple[Path, str]] = set()
+_lock = threading.Lock()
+
+
+def prewarm_ref(spec: str | None = None) -> ModelRef | None:
+    """The model ``LINEARITY_PREWARM`` asks for; None when it is off.
+
+    >>> prewarm_ref("mlp:1")
+    ModelRef(arch='mlp', dataset='fashion_mnist', epochs=1, seed=0)
+    >>> prewarm_ref("0") is None
+    True
+    """
+    spec = os.environ.get("LINEARITY_PREWARM", "1") if spec is None else spec
+    if spec.strip() in ("0", "", "off", "false"):
+        return None
+    arch, epochs = defaults.MODEL, defaults.EPOCHS
+    if spec.strip() not in ("1", "on", "true"):
+        arch, _, count = spec.partition(":")
+        try:
+            epochs = int(count or defaults.EPOCHS)
+        except ValueError:
+            raise LinearityError(f"LINEARITY_PREWARM={spec!r}: use 0, 1 or MODEL:EPOCHS") from None
+        if arch not in ARCHITECTURES:
+            raise LinearityError(f"LINEARITY_PREWARM names unknown model {arch!r}")
+    return ModelRef(arch, defaults.DATASET, epochs, defaults.MODEL_SEED)
+
+
+def prewarm() -> Job | None:
+    """Queue the prewarm training once per process (a stored model makes it a no-op).
+
+    Never raises: a server must start even when the dataset is missing.
+    """
+    spec = os.environ.get("LINEARITY_PREWARM", "1")
+    with _lock:
+        if (linearity_home(), spec) in _done:
+            return None
+        _done.add((linearity_home(), spec))
+    try:
+        ref = prewarm_ref(spec)
+        if ref is None:
+            return None
+        return submit_training(ref, load_dataset(ref.dataset))
+    except LinearityError as exc:
+        log.warning("prewarm skipped: %s", exc)
+        return None

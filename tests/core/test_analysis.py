@@ -1,0 +1,133 @@
+"""Analyses of runs, checked against oracles: a direct pairwise count, chance level."""
+
+import numpy as np
+import pytest
+
+from linearity_core.analysis.mistakes import auroc, bootstrap_interval, mistake_summary
+from tests.core.test_store import make_result
+
+
+def pairwise_count(scores, positive):
+    """The AUROC by definition: every (positive, negative) pair, ties counting one half."""
+    pos, neg = scores[positive], scores[~positive]
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return wins / (len(pos) * len(neg))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auroc_equals_a_direct_pairwise_count_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 6, 60).astype(float)  # many ties
+    positive = rng.random(60) < 0.3
+    assert auroc(scores, positive) == pytest.approx(pairwise_count(scores, positive), abs=1e-12)
+
+
+def test_auroc_is_one_half_for_scores_that_ignore_the_labels():
+    rng = np.random.default_rng(1)
+    positive = rng.random(20_000) < 0.2
+    assert auroc(np.full(20_000, 0.3), positive) == 0.5  # all tied: exactly one half
+    assert auroc(rng.random(20_000), positive) == pytest.approx(0.5, abs=0.015)
+    assert auroc(np.where(positive, 2.0, 1.0), positive) == 1.0  # a perfect detector
+
+
+def test_the_interval_holds_the_estimate_and_needs_both_classes():
+    rng = np.random.default_rng(2)
+    positive = rng.random(300) < 0.3
+    scores = rng.random(300) + 0.5 * positive
+    low, high = bootstrap_interval(scores, positive, np.random.default_rng(0), n=300)
+    assert low < auroc(scores, positive) < high
+    assert np.isnan(auroc(scores, np.zeros(300, bool)))
+
+
+def test_mistake_summary_per_layer_counts_the_mistakes():
+    result = make_result(n=200)
+    summary = mistake_summary(result, n_boot=100)
+    wrong = result.predicted != result.labels
+    assert (summary.n_mistakes, summary.n_correct) == (wrong.sum(), (~wrong).sum())
+    assert list(summary.table["layer"]) == result.layer_names
+    for j, row in summary.table.iterrows():
+        assert row["auroc"] == pytest.approx(pairwise_count(result.scores[:, j], wrong))
+    assert not summary.too_few
+
+
+def test_the_sweep_at_the_notebooks_epsilon_equals_a_plain_run(tiny_dataset):
+    from linearity_core import MeasureConfig, RunConfig, Selection, load_dataset, load_model
+    from linearity_core.analysis.sweep import sweep_epsilons
+    from linearity_core.service.analyses import submit_sweep
+    from linearity_core.service.jobs import JobService
+    from linearity_core.service.runs import compute_stored_run
+    from linearity_core.service.runstore import RunStore
+
+    data = load_dataset(tiny_dataset)
+    handle = load_model(Selection(tiny_dataset, "mlp", 0), data)
+    config = RunConfig(measure=MeasureConfig(n_samples=3, epsilon=0.04, seed=6), n_instances=20)
+    epsilons = sweep_epsilons(0.01, 0.3, 4)
+    assert 0.04 in epsilons
+    service = JobService()
+    sweep = service.wait(submit_sweep(data, handle, config, epsilons, service=service).id, 60)
+    at_004 = sweep.result.results[epsilons.index(0.04)]
+    plain = compute_stored_run(
+        RunStore(RunStore().root / "elsewhere"),
+        "k",
+        data,
+        handle,
+        config,
+        lambda s: None,
+        lambda: False,
+    ).result
+    np.testing.assert_array_equal(at_004.scores, plain.scores)
+    means = [r.scores[:, 2].mean() for r in sweep.result.results]  # relu_1
+    assert means[-1] > means[0]  # a bigger neighbourhood bends the ReLU more
+
+
+def test_breaking_points_interpolate_where_the_band_is_left():
+    import pandas as pd
+
+    from linearity_core.analysis.sweep import breaking_points
+
+    frame = pd.DataFrame(
+        {
+            "layer": ["a"] * 3 + ["flat"] * 3,
+            "epsilon": [0.04, 0.08, 0.16] * 2,
+            "mean": [1.0, 1.05, 1.25, 2.0, 2.0, 2.1],
+        }
+    )
+    breaks = dict(zip(*breaking_points(frame).to_numpy().T, strict=True))
+    # a: +5% at 0.08, +25% at 0.16; +10% is a quarter of the way in log-epsilon
+    assert breaks["a"] == pytest.approx(np.exp(np.log(0.08) + 0.25 * np.log(2)))
+    assert np.isnan(breaks["flat"])  # +5% at most: it never leaves the band
+
+
+def test_the_evolution_scores_every_epoch_on_identical_samples(tiny_dataset):
+    from linearity_core import MeasureConfig, ModelRef, RunConfig, load_dataset
+    from linearity_core.measure.executors import LocalExecutor
+    from linearity_core.service.analyses import stored_evolution, submit_evolution
+    from linearity_core.service.jobs import JobService
+
+    class Recording(LocalExecutor):
+        """Keeps every forward batch the engine hands over, run by run."""
+
+        def __init__(self):
+            self.batches = []
+
+        def map_chunks(self, plan, probe, bounds, should_stop):
+            self.batches.append([plan.forward_batch(a, b) for a, b in bounds])
+            yield from super().map_chunks(plan, probe, bounds, should_stop)
+
+    data = load_dataset(tiny_dataset)
+    ref = ModelRef("mlp", tiny_dataset, epochs=2, seed=0)
+    config = RunConfig(measure=MeasureConfig(n_samples=3, seed=1), n_instances=12)
+    recording, service = Recording(), JobService()
+    job = submit_evolution(data, ref, config, service=service, executor=recording)
+    done = service.wait(job.id, timeout=180)
+    assert done.state == "done", done.error
+    assert done.result.epochs == (0, 1, 2) and len(recording.batches) == 3
+    for later in recording.batches[1:]:  # untrained and trained: the same inputs
+        for a, b in zip(recording.batches[0], later, strict=True):
+            np.testing.assert_array_equal(a, b)
+    scores = [r.scores for r in done.result.results]
+    assert not np.array_equal(scores[0], scores[2])  # only the weights changed
+    assert done.result.accuracies[0] != done.result.accuracies[2]
+    again = stored_evolution(data, ref, config)
+    assert again is not None
+    np.testing.assert_array_equal(again.results[2].scores, scores[2])
