@@ -127,3 +127,10 @@ def wait_idle(page, timeout: float = 120_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+def count_at_least(locator, n: int) -> int:
+    """How many elements match, once at least ``n`` are on the page: charts draw a moment
+    after the text that announces them, so an instant count would race with Plotly."""
+    locator.nth(n - 1).wait_for(state="attached")
+    return locator.count()

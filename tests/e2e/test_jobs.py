@@ -3,7 +3,7 @@
 import pytest
 
 from linearity_core.service.runstore import RunStore
-from tests.e2e.conftest import shot, start_server, wait_idle
+from tests.e2e.conftest import count_at_least, shot, start_server, wait_idle
 from tests.e2e.test_dashboard import go, no_exception
 from tests.e2e.test_navigation import TITLES
 
@@ -35,7 +35,7 @@ def test_a_run_finishes_while_the_user_is_on_another_page(server, page):
     job.first.click()  # the sidebar links back to the run's page and parameters
     page.wait_for_selector("h1:has-text('Layers')")
     page.wait_for_selector("text=Computed in")  # the finished run, not a prompt to run it
-    assert page.locator(".js-plotly-plot .bars .point").count() >= 9
+    assert count_at_least(page.locator(".js-plotly-plot .bars .point"), 9) >= 9
     assert "layers_instances=10000" in page.url
     no_exception(page)
     shot(page, "jobs-2-back-and-done")
