@@ -82,10 +82,7 @@ def run_panel(
     if job is None:
         stored = store.load(run_key, config)
         if stored is not None:
-            st.success(
-                f"⚡ Loaded from the cache: computed {stored.created_at[:16].replace('T', ' ')} "
-                f"UTC in {stored.timings.total_s:.1f} s, nothing recomputed."
-            )
+            cache_note(stored)
             render(stored, "final")
             return
         checkpoint = store.load_partial(run_key, config)
@@ -114,6 +111,14 @@ def run_panel(
     _finished_run(job, render, seen_running=job.id in watched)
 
 
+def cache_note(result: RunResult) -> None:
+    when = result.created_at[:16].replace("T", " ")
+    st.success(
+        f"⚡ Loaded from the cache: computed {when} UTC in {result.timings.total_s:.1f} s, "
+        "nothing recomputed."
+    )
+
+
 def _finished_run(job: Job, render: Render, seen_running: bool) -> None:
     if job.state == "failed":
         st.error(f"The run failed: {job.error}")
@@ -130,10 +135,7 @@ def _finished_run(job: Job, render: Render, seen_running: bool) -> None:
             "**Run** to resume from where it stopped."
         )
     elif progress.from_cache or not seen_running:
-        st.success(
-            f"⚡ Loaded from the cache: computed {result.created_at[:16].replace('T', ' ')} "
-            f"UTC in {result.timings.total_s:.1f} s, nothing recomputed."
-        )
+        cache_note(result)
     else:
         st.success(
             f"Computed in {result.timings.total_s:.1f} s and stored; it will load from the "
