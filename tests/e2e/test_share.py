@@ -19,6 +19,14 @@ EVERY_FIGURE_HAS_DATA = """() => {
 }"""
 
 
+def fresh_page(browser):
+    """A page for a server started by the test: its first visit imports TensorFlow and,
+    with prewarm on, shares the machine with a training that loads Fashion-MNIST."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(180_000)
+    return page
+
+
 def test_the_report_opens_with_the_network_off_and_every_figure_renders(browser, tmp_path):
     path = tmp_path / "report.html"
     path.write_text(run_report(make_result(), ReportFacts({"dataset": "toy"})), encoding="utf-8")
@@ -37,9 +45,9 @@ def test_the_report_opens_with_the_network_off_and_every_figure_renders(browser,
 def test_an_empty_home_trains_the_default_model_at_start(tmp_path, browser):
     ref = ModelRef("mlp", "fashion_mnist", 1, 0)  # a quick stand-in for the seed CNN's 5 epochs
     with start_server(tmp_path, prewarm="mlp:1") as url:
-        page = browser.new_context().new_page()
+        page = fresh_page(browser)
         page.goto(url)
-        page.wait_for_selector("h1:has-text('Data')", timeout=60_000)
+        page.wait_for_selector("h1:has-text('Data')")
         job = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').filter(
             has_text="Train · MLP, 1 epoch"
         )
@@ -51,7 +59,7 @@ def test_an_empty_home_trains_the_default_model_at_start(tmp_path, browser):
 
 def test_the_default_prewarm_is_the_notebooks_model(tmp_path, browser):
     with start_server(tmp_path, prewarm="1") as url:
-        page = browser.new_context().new_page()
+        page = fresh_page(browser)
         page.goto(url + "/layers?dataset=fashion_mnist&model=seed_cnn&epochs=5")
         page.wait_for_selector("text=Training **Seed CNN (ReLU), 5 epochs**".replace("**", ""))
         page.wait_for_selector("text=/Epoch 1\\/5/", timeout=120_000)  # the Layers page shows it
