@@ -63,7 +63,12 @@ def no_exception(page) -> None:
 
 
 def test_layers_classes_runs_flow(server, page):
-    page.goto(server["url"])
+    layers_classes_runs_journey(page, server["url"])
+
+
+def layers_classes_runs_journey(page, url):
+    """Data -> Layers (live run, copied link) -> Classes -> Runs, as a new user goes."""
+    page.goto(url)
     page.wait_for_selector("h1:has-text('Data')")
     pick(page, "Dataset", "Fashion-MNIST")
     pick(page, "Model", "MLP")

@@ -8,7 +8,7 @@ from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.present.report import ReportFacts, run_report
 from tests.core.test_store import make_result
 from tests.e2e.conftest import shot, start_server, wait_idle
-from tests.e2e.test_dashboard import go, no_exception, pick, set_number, watch_run
+from tests.e2e.test_dashboard import layers_classes_runs_journey, no_exception
 
 pytestmark = pytest.mark.e2e
 
@@ -71,26 +71,13 @@ def test_the_journey_under_a_base_path(tmp_path, browser):
     """Behind a proxy at https://host/linearity/: pages, deep links, downloads, live jobs."""
     with start_server(tmp_path, base_path="linearity") as url:
         assert url.endswith("/linearity")
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.set_default_timeout(60_000)
-        page.goto(url + "/")
-        page.wait_for_selector("h1:has-text('Data')")
-        pick(page, "Model", "MLP")
-        pick(page, "Training", "Untrained")
-        go(page, "Layers")
-        set_number(page, "Instances", 2000)
-        set_number(page, "Samples", 50)
-        titles = watch_run(page)  # the live updates (fragments) work under the path
-        assert any("of 2000 instances" in t for t in titles), titles
-        assert "/linearity/layers?" in page.url
+        page = fresh_page(browser)
+        layers_classes_runs_journey(page, url + "/")  # the existing journey, under the path
+        assert "/linearity/runs" in page.url
         with page.expect_download() as download:
-            page.get_by_role("button", name="PNG").first.click()
+            page.get_by_role("button", name="PNG").first.click()  # a download under the path
         png = download.value.path().read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24])[0] > 0
-        page.goto(page.url)  # the copied deep link, opened again
-        page.wait_for_selector("text=Loaded from the cache")
-        go(page, "Runs")
-        page.wait_for_selector('[data-testid="stDataFrame"]')
         with page.expect_download() as download:
             page.get_by_role("button", name="Report (HTML)").click()
         assert download.value.path().read_text(encoding="utf-8").count("Plotly.newPlot") == 4
