@@ -54,15 +54,6 @@ class ChunkPlan:
         return forward_inputs(self.x[start:stop], samples, alphas, self.measure.agg)
 
 
-def score_chunk(probe: LayerProbe, plan: ChunkPlan, start: int, stop: int) -> ChunkResult:
-    """Draw, forward and reduce one chunk (what a remote worker runs)."""
-    t0 = time.perf_counter()
-    batch = plan.forward_batch(start, stop)
-    t1 = time.perf_counter()
-    scores, predicted = probe(batch)
-    return ChunkResult(start, stop, scores, predicted, t1 - t0, time.perf_counter() - t1)
-
-
 class Executor(Protocol):
     """Scores the chunks of a plan and yields their results as they finish (any order)."""
 
