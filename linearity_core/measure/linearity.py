@@ -222,6 +222,31 @@ def linearity_measure(
 
     Same signature and defaults as ``alibi.confidence.linearity_measure``, plus ``seed``.
 
+    Parameters
+    ----------
+    predict_fn
+        Maps a batch of inputs to outputs: probabilities for a classifier.
+    x
+        The instances to score, ``(n, ...)``.
+    feature_range
+        Per-feature ``[min, max]``, ``(n_features, 2)``; inferred from ``X_train`` if None.
+    method
+        ``"grid"`` (lattice steps around ``x``) or ``"knn"`` (nearest ``X_train`` rows).
+    X_train
+        Reference data for the feature range (grid) or the neighbours (knn).
+    epsilon, res
+        Grid steps go up to ``max(2, round(epsilon * res))`` units of ``range / res``.
+    nb_samples
+        Samples drawn around each instance.
+    alphas
+        Superposition coefficients; default ``1/nb_samples`` (global) or ``(0.5, 0.5)``.
+    agg
+        ``"global"`` (one superposition of all samples) or ``"pairwise"`` (mean over pairs).
+    model_type
+        ``"classifier"`` scores ``log`` probabilities; ``"regressor"`` raw outputs.
+    seed
+        Seeds each instance's own random stream; None draws fresh entropy.
+
     >>> lin = linearity_measure(lambda v: 2 * v, np.ones((3, 4)), X_train=np.eye(4),
     ...                         model_type="regressor", seed=0)
     >>> bool(np.all(lin < 1e-6))
@@ -240,6 +265,14 @@ class LinearityMeasure:
 
     Unlike alibi, the default feature range (``[0, 1]`` per feature, used when not fitted)
     has one row per *flattened* feature, so images work unfitted too.
+
+    Parameters
+    ----------
+    method, epsilon, nb_samples, res, alphas, model_type, agg, seed
+        As for ``linearity_measure`` (alibi's defaults, but ``agg="pairwise"`` as alibi's
+        class has it).
+    verbose
+        Kept for alibi's signature; nothing is printed.
     """
 
     def __init__(

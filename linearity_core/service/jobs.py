@@ -95,6 +95,11 @@ class Job:
 class JobService:
     """Runs jobs on ``workers`` threads, one job per id, in the order they came.
 
+    Parameters
+    ----------
+    workers
+        How many jobs compute at once; the others wait, first come first served.
+
     >>> service = JobService(workers=1)
     >>> job = service.submit("sum", "run", "Add", "layers", lambda ctx: 1 + 1)
     >>> service.wait(job.id, timeout=10).result
