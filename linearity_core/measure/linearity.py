@@ -224,26 +224,16 @@ def linearity_measure(
 
     Parameters
     ----------
-    predict_fn
-        Maps a batch of inputs to outputs: probabilities for a classifier.
-    x
-        The instances to score, ``(n, ...)``.
-    feature_range
-        Per-feature ``[min, max]``, ``(n_features, 2)``; inferred from ``X_train`` if None.
-    method
-        ``"grid"`` (lattice steps around ``x``) or ``"knn"`` (nearest ``X_train`` rows).
-    X_train
-        Reference data for the feature range (grid) or the neighbours (knn).
-    epsilon, res
-        Grid steps go up to ``max(2, round(epsilon * res))`` units of ``range / res``.
-    nb_samples
-        Samples drawn around each instance.
-    alphas
-        Superposition coefficients; default ``1/nb_samples`` (global) or ``(0.5, 0.5)``.
-    agg
-        ``"global"`` (one superposition of all samples) or ``"pairwise"`` (mean over pairs).
-    model_type
-        ``"classifier"`` scores ``log`` probabilities; ``"regressor"`` raw outputs.
+    predict_fn, x
+        Batch of inputs -> outputs (probabilities for a classifier); instances ``(n, ...)``.
+    feature_range, X_train
+        Per-feature ``[min, max]`` (else inferred from ``X_train``); knn's neighbours.
+    method, agg
+        ``"grid"`` or ``"knn"`` samples; ``"global"`` or ``"pairwise"`` superposition.
+    epsilon, res, nb_samples
+        Grid steps reach ``max(2, round(epsilon * res))`` units of ``range / res``; samples.
+    alphas, model_type
+        Coefficients (default ``1/n`` or ``(0.5, 0.5)``); ``"classifier"`` reads ``log``.
     seed
         Seeds each instance's own random stream; None draws fresh entropy.
 
@@ -268,11 +258,8 @@ class LinearityMeasure:
 
     Parameters
     ----------
-    method, epsilon, nb_samples, res, alphas, model_type, agg, seed
-        As for ``linearity_measure`` (alibi's defaults, but ``agg="pairwise"`` as alibi's
-        class has it).
-    verbose
-        Kept for alibi's signature; nothing is printed.
+    method, epsilon, nb_samples, res, alphas, model_type, agg, seed, verbose
+        As ``linearity_measure`` (but ``agg="pairwise"``, as alibi); verbose prints nothing.
     """
 
     def __init__(
