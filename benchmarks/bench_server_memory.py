@@ -11,8 +11,6 @@ and the ratio of the last round to the first.
 APP_DIR (default: this checkout) lets the same script measure another version.
 """
 
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 
 SESSIONS = 3
 SETTLE_S = 2.0  # idle time before reading RSS, so freed memory has been returned
@@ -39,56 +37,29 @@ def main() -> None:
     app_dir = Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else ROOT
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as home:
-        port = free_port()
-        env = {
-            **os.environ,
-            "LINEARITY_HOME": home,
-            "LINEARITY_PREWARM": "0",
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-        }
-        cmd = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ]
-        server = subprocess.Popen(
-            cmd, cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as home, serve(Path(home), app_dir=app_dir) as (url, server):
         series = []
-        try:
-            wait_healthy(url, server)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                pages = [browser.new_context().new_page() for _ in range(SESSIONS)]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            pages = [browser.new_context().new_page() for _ in range(SESSIONS)]
+            for page in pages:
+                page.set_default_timeout(300_000)
+            for r in range(rounds):
+                for i, page in enumerate(pages):
+                    seed = 1 + r * SESSIONS + i
+                    page.goto(
+                        f"{url}/layers?dataset=fashion_mnist&model=seed_cnn&epochs=0"
+                        f"&layers_instances=300&layers_seed={seed}"
+                    )
+                    page.wait_for_selector("text=Press Run")
                 for page in pages:
-                    page.set_default_timeout(300_000)
-                for r in range(rounds):
-                    for i, page in enumerate(pages):
-                        seed = 1 + r * SESSIONS + i
-                        page.goto(
-                            f"{url}/layers?dataset=fashion_mnist&model=seed_cnn&epochs=0"
-                            f"&layers_instances=300&layers_seed={seed}"
-                        )
-                        page.wait_for_selector("text=Press Run")
-                    for page in pages:
-                        page.get_by_role("button", name="Run", exact=True).click()
-                    for page in pages:
-                        page.wait_for_selector("text=Computed in")
-                    time.sleep(SETTLE_S)
-                    series.append(rss_mb(server.pid))
-                    print(f"round {r + 1:2d}: idle RSS {series[-1]:7.0f} MB", flush=True)
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+                    page.get_by_role("button", name="Run", exact=True).click()
+                for page in pages:
+                    page.wait_for_selector("text=Computed in")
+                time.sleep(SETTLE_S)
+                series.append(rss_mb(server.pid))
+                print(f"round {r + 1:2d}: idle RSS {series[-1]:7.0f} MB", flush=True)
+            browser.close()
     print(
         f"{'idle RSS, last round / first round':<50} {series[-1] / series[0]:8.3f}   target <= 1.10"
     )

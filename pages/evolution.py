@@ -15,12 +15,11 @@ from linearity_core.service.analyses import (
     stored_evolution,
     submit_evolution,
 )
-from linearity_core.service.jobs import Job, job_service
 from linearity_core.service.selection import Selection
 from pages.components.charts import chart
-from pages.components.jobs import watch_job
+from pages.components.jobs import analysis_panel
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import measure_params
+from pages.components.params import instances_param, measure_params
 from pages.components.state import number, page_start, show_url_notes
 
 NOTES = """
@@ -40,8 +39,12 @@ if sel.is_upload:
 with st.expander("Parameters", expanded=True):
     cols = st.columns(8)
     epochs = number(cols[0], "Epochs", "evolution_epochs", defaults.EPOCHS, 1, 20)
-    instances = number(
-        cols[1], "Instances", "evolution_instances", defaults.N_INSTANCES, 1, len(data.x_test)
+    instances = instances_param(
+        cols[1],
+        "evolution",
+        len(data.x_test),
+        defaults.N_INSTANCES,
+        "Random test images, the same at every epoch",
     )
     measure = measure_params("evolution", cols[2:])
 show_url_notes()
@@ -64,29 +67,19 @@ def draw(progress: EvolutionProgress, tag: str) -> None:
 chart_col, notes = st.columns([3, 1])
 notes.markdown(NOTES.format(output="the softmax"))
 with chart_col:
-    job = job_service().get(evolution_job_id(data, ref, config))
-    if st.button("Run evolution", type="primary", key="evolution_run"):
-        job = submit_evolution(data, ref, config)
-        job.link = job.link or st.query_params.to_dict()
-    stored = None if job is not None else stored_evolution(data, ref, config)
-    if stored is not None:
-        st.success("⚡ Every epoch's model and run came from the stores.")
-        draw(stored, "final")
-    elif job is None:
-        st.info(
+    analysis_panel(
+        "evolution",
+        evolution_job_id(data, ref, config),
+        lambda: submit_evolution(data, ref, config),
+        lambda: stored_evolution(data, ref, config),
+        draw,
+        EvolutionProgress,
+        lambda job: (
+            "Training…" if getattr(job.snapshot, "stage", "") == "training" else "Scoring epochs…"
+        ),
+        (
+            "⚡ Every epoch's model and run came from the stores.",
             f"Press **Run evolution**: trains {ref.label} (keeping every epoch) unless it is "
-            f"stored, then scores {int(instances)} test images on epochs 0 to {int(epochs)}."
-        )
-    elif job.active:
-
-        def live(job: Job) -> None:
-            stage = getattr(job.snapshot, "stage", "")
-            st.progress(job.fraction, "Training…" if stage == "training" else "Scoring epochs…")
-            if isinstance(job.snapshot, EvolutionProgress):
-                draw(job.snapshot, "live")
-
-        watch_job(job, live, "evolution_stop")
-    elif job.state == "failed":
-        st.error(f"The evolution failed: {job.error}")
-    elif isinstance(job.result, EvolutionProgress):
-        draw(job.result, "final")
+            f"stored, then scores {int(instances)} test images on epochs 0 to {int(epochs)}.",
+        ),
+    )

@@ -10,8 +10,8 @@ from linearity_core.present.figures import layer_bars
 from pages.components.charts import chart
 from pages.components.jobs import run_panel, training_panel
 from pages.components.loaders import dataset_or_stop, handle_or_stop
-from pages.components.params import measure_params
-from pages.components.state import number, page_start, show_url_notes
+from pages.components.params import instances_param, measure_params
+from pages.components.state import page_start, show_url_notes
 
 NOTES = """
 **Reading the chart**
@@ -35,14 +35,8 @@ sel = page_start(
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     cols = st.columns(7)
-    instances = number(
-        cols[0],
-        "Instances",
-        "layers_instances",
-        min(defaults.N_INSTANCES, len(data.x_test)),
-        1,
-        len(data.x_test),
-        help="Random test images to score",
+    instances = instances_param(
+        cols[0], "layers", len(data.x_test), defaults.N_INSTANCES, "Random test images to score"
     )
     measure = measure_params("layers", cols[1:])
     logits = st.checkbox(

@@ -12,8 +12,8 @@ from linearity_core.present.images import image_grid
 from pages.components.charts import chart
 from pages.components.jobs import run_panel, training_panel
 from pages.components.loaders import dataset_or_stop, handle_or_stop
-from pages.components.params import measure_params
-from pages.components.state import number, page_start, show_url_notes
+from pages.components.params import instances_param, measure_params
+from pages.components.state import page_start, show_url_notes
 
 SHOWN = 12
 NOTES = """
@@ -29,14 +29,12 @@ sel = page_start(__file__, "Mistakes", "Does linearity flag the model's mistakes
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     cols = st.columns(7)
-    instances = number(
+    instances = instances_param(
         cols[0],
-        "Instances",
-        "mistakes_instances",
-        min(1000, len(data.x_test)),
-        1,
+        "mistakes",
         len(data.x_test),
-        help="Random test images; more images, more mistakes to learn from",
+        1000,
+        "Random test images; more images, more mistakes to learn from",
     )
     measure = measure_params("mistakes", cols[1:])
 show_url_notes()

@@ -13,11 +13,10 @@ from linearity_core.service.analyses import (
     submit_sweep,
     sweep_job_id,
 )
-from linearity_core.service.jobs import Job, job_service
 from pages.components.charts import chart
-from pages.components.jobs import training_panel, watch_job
+from pages.components.jobs import analysis_panel, training_panel
 from pages.components.loaders import dataset_or_stop, handle_or_stop
-from pages.components.params import measure_params
+from pages.components.params import instances_param, measure_params
 from pages.components.state import number, page_start, show_url_notes
 
 NOTES = """
@@ -33,11 +32,11 @@ lines flatten there: raise the resolution to look closer.
 sel = page_start(__file__, "Epsilon", "At what neighbourhood size does each layer break?")
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
-    cols = st.columns(7)
-    instances = number(
-        cols[0], "Instances", "sweep_instances", min(200, len(data.x_test)), 1, len(data.x_test)
+    cols = st.columns(6)
+    instances = instances_param(
+        cols[0], "sweep", len(data.x_test), 200, "Random test images, the same at every ε"
     )
-    measure = measure_params("sweep", cols[1:])
+    measure = measure_params("sweep", cols[1:], with_epsilon=False)
     low_col, high_col, count_col = st.columns(3)
     low = number(low_col, "Smallest ε", "sweep_low", 0.005, 0.0001, 1.0, format="%.4f")
     high = number(high_col, "Largest ε", "sweep_high", 0.5, 0.001, 10.0, format="%.3f")
@@ -74,27 +73,16 @@ chart_col, notes = st.columns([3, 1])
 notes.markdown(NOTES)
 with chart_col:
     st.caption("Epsilons: " + ", ".join(f"{e:g}" for e in epsilons))
-    job = job_service().get(sweep_job_id(data, handle, config, epsilons))
-    if st.button("Run sweep", type="primary", key="sweep_run"):
-        job = submit_sweep(data, handle, config, epsilons)
-        job.link = job.link or st.query_params.to_dict()
-    stored = None if job is not None else stored_sweep(data, handle, config, epsilons)
-    if stored is not None:
-        st.success("⚡ Every run of this sweep came from the cache.")
-        draw(stored, "final")
-    elif job is None:
-        st.info("Press **Run sweep**: one run per ε, each cached like any run.")
-    elif job.active:
-
-        def live(job: Job) -> None:
-            st.progress(job.fraction, f"{100 * job.fraction:.0f}% of {len(epsilons)} runs")
-            if isinstance(job.snapshot, SweepProgress):
-                draw(job.snapshot, "live")
-
-        watch_job(job, live, "sweep_stop")
-    elif job.state == "failed":
-        st.error(f"The sweep failed: {job.error}")
-    elif isinstance(job.result, SweepProgress):
-        if job.state == "cancelled":
-            st.warning("The sweep was stopped; the finished epsilons are shown.")
-        draw(job.result, "final")
+    analysis_panel(
+        "sweep",
+        sweep_job_id(data, handle, config, epsilons),
+        lambda: submit_sweep(data, handle, config, epsilons),
+        lambda: stored_sweep(data, handle, config, epsilons),
+        draw,
+        SweepProgress,
+        lambda job: f"{100 * job.fraction:.0f}% of {len(epsilons)} runs",
+        (
+            "⚡ Every run of this sweep came from the cache.",
+            "Press **Run sweep**: one run per ε, each cached like any run.",
+        ),
+    )

@@ -36,3 +36,20 @@ def tiny_dataset(linearity_home) -> str:
         class_names=np.array(["dark", "mid", "bright"]),
     )
     return save_user_npz(buffer.getvalue(), "tiny.npz")
+
+
+@pytest.fixture
+def no_fashion_source(tmp_path, monkeypatch):
+    """Fashion-MNIST is nowhere: no Debian package, no Keras cache, no network."""
+    import keras
+
+    from linearity_core.data import sources
+
+    monkeypatch.delenv("LINEARITY_DATA_DIR", raising=False)
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    monkeypatch.setattr(sources, "KERAS_CACHE", tmp_path / "keras")
+
+    def offline():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from linearity_core import defaults
 from linearity_core.analysis.mistakes import MistakeSummary
 from linearity_core.measure.results import RunResult
-from linearity_core.present.figures import KIND_COLOURS, SCORE_LABEL, TEMPLATE
+from linearity_core.present.figures import KIND_COLOURS, SCORE_LABEL, TEMPLATE, layer_heatmap
 
 RIGHT, WRONG = "#4c78a8", "#e45756"
 
@@ -162,22 +162,8 @@ def evolution_bars(epochs: tuple[int, ...], results: list[RunResult]) -> go.Figu
 def evolution_heatmap(epochs: tuple[int, ...], results: list[RunResult]) -> go.Figure:
     """Mean linearity for every (layer, epoch)."""
     table = np.stack([r.layer_summary()["mean"].to_numpy() for r in results], axis=1)
-    fig = go.Figure(
-        go.Heatmap(
-            z=table,
-            x=[str(e) for e in epochs],
-            y=results[0].layer_names,
-            colorscale="Viridis",
-            colorbar={"title": "mean L"},
-            hovertemplate="%{y} · epoch %{x}<br>mean %{z:.4g}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        template=TEMPLATE,
-        title="Layer × epoch",
-        xaxis_title="epoch",
-        yaxis={"autorange": "reversed"},
-    )
+    fig = layer_heatmap(table, [str(e) for e in epochs], list(results[0].layer_names), "epoch")
+    fig.update_layout(title="Layer × epoch")
     return fig
 
 

@@ -122,22 +122,25 @@ def layer_class_heatmap(result: RunResult) -> go.Figure:
     table = summary.pivot(index="layer_index", columns="class_name", values="mean")
     classes = [result.class_name(c) for c in sorted(set(result.labels.tolist()))]
     table = table[[c for c in classes if c in table.columns]]
+    layers = [result.layer_names[i] for i in table.index]
+    fig = layer_heatmap(table.to_numpy(), list(table.columns), layers, "class")
+    fig.update_layout(title="Mean linearity by layer and class", height=max(350, 28 * len(table)))
+    return fig
+
+
+def layer_heatmap(z: np.ndarray, columns: list[str], layers: list[str], axis: str) -> go.Figure:
+    """Mean scores with layers down (first on top) and ``columns`` across, named ``axis``."""
     fig = go.Figure(
         go.Heatmap(
-            z=table.to_numpy(),
-            x=list(table.columns),
-            y=[result.layer_names[i] for i in table.index],
+            z=z,
+            x=columns,
+            y=layers,
             colorscale="Viridis",
             colorbar={"title": "mean L"},
-            hovertemplate="%{y} · %{x}<br>mean %{z:.4g}<extra></extra>",
+            hovertemplate=f"%{{y}} · {axis} %{{x}}<br>mean %{{z:.4g}}<extra></extra>",
         )
     )
-    fig.update_layout(
-        template=TEMPLATE,
-        title="Mean linearity by layer and class",
-        yaxis={"autorange": "reversed"},
-        height=max(350, 28 * len(table)),
-    )
+    fig.update_layout(template=TEMPLATE, xaxis_title=axis, yaxis={"autorange": "reversed"})
     return fig
 
 

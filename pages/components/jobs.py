@@ -6,6 +6,7 @@ job. While a job runs, a fragment redraws its latest snapshot twice a second.
 """
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -28,6 +29,7 @@ from pages.components.state import select
 POLL_S = 0.5  # at least twice a second while a job runs
 
 Render = Callable[[RunResult, str], None]
+Progress = TypeVar("Progress")  # what an analysis job reports and returns
 
 
 def watch_job(job: Job, draw: Callable[[Job], None], stop_key: str) -> None:
@@ -185,3 +187,44 @@ def training_panel(sel: Selection, dataset: Dataset, key: str) -> None:
 
     st.info(f"Training **{ref.label}** on the server. You can open other pages meanwhile.")
     watch_job(job, draw, f"{key}_stop_training")
+
+
+def analysis_panel(
+    name: str,
+    job_id: str,
+    submit: Callable[[], Job],
+    stored: Callable[[], Progress | None],
+    draw: Callable[[Progress, str], None],
+    progress_type: type[Progress],
+    live_line: Callable[[Job], str],
+    messages: tuple[str, str],
+) -> None:
+    """ "Run <name>", live drawing, Stop and the final view of an analysis made of runs.
+
+    ``messages`` are the note for a result found in the stores and the prompt shown before
+    the first run.
+    """
+    job = job_service().get(job_id)
+    if st.button(f"Run {name}", type="primary", key=f"{name}_run"):
+        job = submit()
+        job.link = job.link or st.query_params.to_dict()
+    found = None if job is not None else stored()
+    if found is not None:
+        st.success(messages[0])
+        draw(found, "final")
+    elif job is None:
+        st.info(messages[1])
+    elif job.active:
+
+        def live(job: Job) -> None:
+            st.progress(job.fraction, live_line(job))
+            if isinstance(job.snapshot, progress_type):
+                draw(job.snapshot, "live")
+
+        watch_job(job, live, f"{name}_stop")
+    elif job.state == "failed":
+        st.error(f"The {name} failed: {job.error}")
+    elif isinstance(job.result, progress_type):
+        if job.state == "cancelled":
+            st.warning(f"The {name} was stopped; its finished parts are shown.")
+        draw(job.result, "final")

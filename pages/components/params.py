@@ -7,8 +7,20 @@ from linearity_core.measure.config import MeasureConfig
 from pages.components.state import choice, number
 
 
-def measure_params(key: str, cols: list[Any]) -> MeasureConfig:
-    """Samples, epsilon, resolution, sampling, aggregation and seed in six columns."""
+def instances_param(col: Any, key: str, n_test: int, default: int, help: str) -> int:
+    """How many test images to score, at most the test split's size."""
+    instances = number(
+        col, "Instances", f"{key}_instances", min(default, n_test), 1, n_test, help=help
+    )
+    return int(instances)
+
+
+def measure_params(key: str, cols: list[Any], with_epsilon: bool = True) -> MeasureConfig:
+    """Samples, epsilon, resolution, sampling, aggregation and seed in six columns.
+
+    Without ``with_epsilon`` (a page that sweeps it) there are five, and the notebook's
+    epsilon is returned.
+    """
     n_samples = number(
         cols[0],
         "Samples",
@@ -18,20 +30,23 @@ def measure_params(key: str, cols: list[Any]) -> MeasureConfig:
         500,
         help="Points drawn around each instance",
     )
-    epsilon = number(
-        cols[1],
-        "Epsilon",
-        f"{key}_epsilon",
-        defaults.EPSILON,
-        0.001,
-        1.0,
-        step=0.01,
-        format="%.3f",
-    )
-    res = number(cols[2], "Resolution", f"{key}_res", defaults.RES, 1, 10_000)
-    method = choice(cols[3], "Sampling", f"{key}_method", ["grid", "knn"])
-    agg = choice(cols[4], "Aggregation", f"{key}_agg", ["global", "pairwise"])
-    seed = number(cols[5], "Seed", f"{key}_seed", 0, 0, 2**31 - 1)
+    epsilon = defaults.EPSILON
+    if with_epsilon:
+        epsilon = number(
+            cols[1],
+            "Epsilon",
+            f"{key}_epsilon",
+            defaults.EPSILON,
+            0.001,
+            1.0,
+            step=0.01,
+            format="%.3f",
+        )
+    rest = cols[2:] if with_epsilon else cols[1:]
+    res = number(rest[0], "Resolution", f"{key}_res", defaults.RES, 1, 10_000)
+    method = choice(rest[1], "Sampling", f"{key}_method", ["grid", "knn"])
+    agg = choice(rest[2], "Aggregation", f"{key}_agg", ["global", "pairwise"])
+    seed = number(rest[3], "Seed", f"{key}_seed", 0, 0, 2**31 - 1)
     return MeasureConfig(
         method=method,
         agg=agg,

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import linearity_core.service.runs
-from linearity_core.data import datasets, sources
+from linearity_core.data import datasets
 from tests.app.conftest import assert_no_crash, figures, finish_jobs, open_page
 
 MLP_LAYERS = [
@@ -22,6 +22,10 @@ MLP_LAYERS = [
     "dense_3",
     "softmax",
 ]
+
+
+def open_on_untrained_mlp(app, page, tiny_dataset, **params):
+    open_page(app, page, dataset=tiny_dataset, model="mlp", epochs="0", **params)
 
 
 def test_sidebar_defaults_to_fashion_mnist_and_the_seed_cnn(app):
@@ -149,16 +153,7 @@ def test_runs_page_lists_opens_and_compares_runs_from_two_sessions(app, tiny_dat
     ]
 
 
-def test_missing_dataset_is_an_error_with_remedies(app, monkeypatch, tmp_path):
-    monkeypatch.delenv("LINEARITY_DATA_DIR", raising=False)
-    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "none")
-    monkeypatch.setattr(sources, "KERAS_CACHE", tmp_path / "keras")
-    import keras
-
-    def offline():
-        raise OSError("offline")
-
-    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+def test_missing_dataset_is_an_error_with_remedies(app, no_fashion_source):
     app.run()
     assert_no_crash(app)
     assert "apt-get install dataset-fashion-mnist" in app.error[0].value
@@ -204,12 +199,10 @@ def test_good_uploads_are_kept(app, tiny_dataset, tmp_path):
 
 
 def test_run_parameters_come_from_and_go_to_the_url(app, tiny_dataset):
-    open_page(
+    open_on_untrained_mlp(
         app,
         "pages/layers.py",
-        dataset=tiny_dataset,
-        model="mlp",
-        epochs="0",
+        tiny_dataset,
         layers_samples="3",
         layers_instances="6",
         layers_agg="pairwise",
@@ -296,14 +289,8 @@ def test_the_page_shows_a_failed_jobs_message(app, tiny_dataset):
     *_, key = layer_run_key(tiny_dataset)
     job, _ = hold_job(key, error="the model expects 32x32 images")
     job_service().wait(job.id, timeout=10)
-    open_page(
-        app,
-        "pages/layers.py",
-        dataset=tiny_dataset,
-        model="mlp",
-        epochs="0",
-        layers_instances="10",
-        layers_samples="2",
+    open_on_untrained_mlp(
+        app, "pages/layers.py", tiny_dataset, layers_instances="10", layers_samples="2"
     )
     assert "The run failed: the model expects 32x32 images" in [e.value for e in app.error]
 
@@ -353,6 +340,14 @@ def test_invalid_selection_in_the_url_is_noted(app):
     assert "ignored epochs=abc; using 5" in notes
 
 
+def small_config(n_instances=10):
+    """The notebook's epsilon and res with 3 samples: small enough for a page test."""
+    from linearity_core import MeasureConfig, RunConfig
+
+    measure = MeasureConfig(n_samples=3, epsilon=0.04, res=100, seed=0)
+    return RunConfig(measure=measure, n_instances=n_instances)
+
+
 def store_runs(tiny_dataset, configs):
     """Compute and store runs the way a job does, before any page is opened."""
     from linearity_core import RunStore, Selection, load_dataset, load_model
@@ -366,19 +361,10 @@ def store_runs(tiny_dataset, configs):
 
 
 def test_the_mistakes_view_renders_a_stored_run(app, tiny_dataset, engine_calls):
-    from linearity_core import MeasureConfig, RunConfig
-
-    measure = MeasureConfig(n_samples=3, epsilon=0.04, res=100, seed=0)
-    store_runs(tiny_dataset, [RunConfig(measure=measure, n_instances=30)])
+    store_runs(tiny_dataset, [small_config(30)])
     calls = len(engine_calls)
-    open_page(
-        app,
-        "pages/mistakes.py",
-        dataset=tiny_dataset,
-        model="mlp",
-        epochs="0",
-        mistakes_instances="30",
-        mistakes_samples="3",
+    open_on_untrained_mlp(
+        app, "pages/mistakes.py", tiny_dataset, mistakes_instances="30", mistakes_samples="3"
     )
     assert len(engine_calls) == calls  # drawn from the store, the engine was not called
     auroc, hist = figures(app)[:2]
@@ -390,23 +376,18 @@ def test_the_mistakes_view_renders_a_stored_run(app, tiny_dataset, engine_calls)
 def test_the_sweep_view_renders_stored_runs(app, tiny_dataset, engine_calls):
     from dataclasses import replace
 
-    from linearity_core import MeasureConfig, RunConfig
     from linearity_core.analysis.sweep import sweep_epsilons
 
-    base = RunConfig(
-        measure=MeasureConfig(n_samples=3, epsilon=0.04, res=100, seed=0), n_instances=10
-    )
+    base = small_config()
     epsilons = sweep_epsilons(0.01, 0.2, 3)
     store_runs(
         tiny_dataset, [replace(base, measure=replace(base.measure, epsilon=e)) for e in epsilons]
     )
     calls = len(engine_calls)
-    open_page(
+    open_on_untrained_mlp(
         app,
         "pages/sweep.py",
-        dataset=tiny_dataset,
-        model="mlp",
-        epochs="0",
+        tiny_dataset,
         sweep_instances="10",
         sweep_samples="3",
         sweep_low="0.01",
@@ -422,24 +403,20 @@ def test_the_sweep_view_renders_stored_runs(app, tiny_dataset, engine_calls):
 
 
 def test_the_training_view_renders_a_stored_evolution(app, tiny_dataset, engine_calls):
-    from linearity_core import MeasureConfig, ModelRef, RunConfig, load_dataset
+    from linearity_core import ModelRef, load_dataset
     from linearity_core.service.analyses import submit_evolution
     from linearity_core.service.jobs import JobService
 
-    config = RunConfig(
-        measure=MeasureConfig(n_samples=3, epsilon=0.04, res=100, seed=0), n_instances=10
-    )
+    config = small_config()
     service = JobService()
     ref = ModelRef("mlp", tiny_dataset, epochs=1, seed=0)
     job = submit_evolution(load_dataset(tiny_dataset), ref, config, service=service)
     assert service.wait(job.id, timeout=120).state == "done"
     calls = len(engine_calls)
-    open_page(
+    open_on_untrained_mlp(
         app,
         "pages/evolution.py",
-        dataset=tiny_dataset,
-        model="mlp",
-        epochs="0",
+        tiny_dataset,
         evolution_epochs="1",
         evolution_instances="10",
         evolution_samples="3",

@@ -29,41 +29,24 @@ def cli(*args, home):
 def test_train_then_run_writes_files_and_stores_the_run(tiny_dataset, linearity_home, tmp_path):
     listed = cli("datasets", home=linearity_home)
     assert listed.returncode == 0 and tiny_dataset in listed.stdout
-    trained = cli(
-        "train",
-        "--dataset",
-        tiny_dataset,
-        "--model",
-        "mlp",
-        "--epochs",
-        "1",
-        "--seed",
-        "0",
-        home=linearity_home,
-    )
+    mlp_1 = ["--dataset", tiny_dataset, "--model", "mlp", "--epochs", "1"]
+    trained = cli("train", *mlp_1, "--seed", "0", home=linearity_home)
     assert trained.returncode == 0, trained.stderr
     assert "test accuracy:" in trained.stdout and "epoch 1/1" in trained.stderr
     models = cli("models", home=linearity_home)
     assert "seed_cnn" in models.stdout and f"dataset={tiny_dataset} epochs=1" in models.stdout
     out = tmp_path / "out"
-    run = cli(
+    run_args = [
         "run",
-        "--dataset",
-        tiny_dataset,
-        "--model",
-        "mlp",
-        "--epochs",
-        "1",
+        *mlp_1,
         "--instances",
         "12",
         "--samples",
         "3",
         "--layers",
         "dense_1,relu_1,softmax",
-        "--out",
-        str(out),
-        home=linearity_home,
-    )
+    ]
+    run = cli(*run_args, "--out", str(out), home=linearity_home)
     assert run.returncode == 0, run.stderr
     frame = pd.read_csv(out / "scores.csv")
     assert {"instance", "label", "predicted", "layer", "score"} <= set(frame.columns)
@@ -86,24 +69,7 @@ def test_train_then_run_writes_files_and_stores_the_run(tiny_dataset, linearity_
     assert by_key.returncode == 0 and "--model mlp --epochs 1" in (tmp_path / "k.html").read_text()
     progress = [line for line in run.stderr.splitlines() if "instances" in line]
     assert progress and len(progress) <= 11 and "\r" not in run.stderr
-    again = cli(
-        "run",
-        "--dataset",
-        tiny_dataset,
-        "--model",
-        "mlp",
-        "--epochs",
-        "1",
-        "--instances",
-        "12",
-        "--samples",
-        "3",
-        "--layers",
-        "dense_1,relu_1,softmax",
-        "--out",
-        str(out),
-        home=linearity_home,
-    )
+    again = cli(*run_args, "--out", str(out), home=linearity_home)
     assert "from cache" in again.stderr
 
 
@@ -130,14 +96,10 @@ def test_a_run_that_cannot_be_stored_still_writes_its_files(tiny_dataset, linear
     """Finding 6: with an unwritable run store a whole run was computed, then thrown away."""
     (linearity_home / "runs").write_text("not a folder")  # unwritable, even for root
     out = tmp_path / "out"
+    untrained = ["--dataset", tiny_dataset, "--model", "mlp", "--epochs", "0"]
     run = cli(
         "run",
-        "--dataset",
-        tiny_dataset,
-        "--model",
-        "mlp",
-        "--epochs",
-        "0",
+        *untrained,
         "--instances",
         "6",
         "--samples",

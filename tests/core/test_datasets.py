@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from linearity_core.data import datasets, npz, sources
+from linearity_core.data import datasets, npz
 from linearity_core.data.datasets import (
     clear_dataset_cache,
     load_dataset,
@@ -67,16 +67,7 @@ def test_fingerprint_follows_the_data(tiny_fashion, monkeypatch):
     assert load_dataset("fashion_mnist").fingerprint != first
 
 
-def test_no_source_lists_the_remedies(tmp_path, monkeypatch):
-    monkeypatch.delenv("LINEARITY_DATA_DIR", raising=False)
-    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "none")
-    monkeypatch.setattr(sources, "KERAS_CACHE", tmp_path / "keras")
-    import keras
-
-    def offline():
-        raise OSError("no network")
-
-    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", offline)
+def test_no_source_lists_the_remedies(no_fashion_source):
     with pytest.raises(LinearityError) as err:
         load_dataset("fashion_mnist")
     message = str(err.value)

@@ -47,6 +47,15 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 @contextmanager
 def start_server(home: Path, prewarm: str = "0", base_path: str = "") -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port, with its own LINEARITY_HOME."""
+    with serve(home, prewarm=prewarm, base_path=base_path) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve(
+    home: Path, *, prewarm: str = "0", base_path: str = "", app_dir: Path = ROOT
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The server and its process (benchmarks read its memory); app_dir may be another tree."""
     port = free_port()
     env = {
         **os.environ,
@@ -70,11 +79,11 @@ def start_server(home: Path, prewarm: str = "0", base_path: str = "") -> Iterato
         base_path,
     ]
     with (home / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
         try:
             wait_healthy(url, proc)
-            yield url
+            yield url, proc
         finally:
             proc.terminate()
             try:
