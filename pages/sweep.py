@@ -1,5 +1,7 @@
 """Epsilon page: at what neighbourhood size does each layer stop being linear?"""
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -76,8 +78,8 @@ with chart_col:
     analysis_panel(
         "sweep",
         sweep_job_id(data, handle, config, epsilons),
-        lambda: submit_sweep(data, handle, config, epsilons),
-        lambda: stored_sweep(data, handle, config, epsilons),
+        partial(submit_sweep, data, handle, config, epsilons),
+        partial(stored_sweep, data, handle, config, epsilons),
         draw,
         SweepProgress,
         lambda job: f"{100 * job.fraction:.0f}% of {len(epsilons)} runs",

@@ -1,5 +1,6 @@
 """The measure's parameters as widgets, with the notebook's defaults."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from linearity_core import defaults
@@ -15,7 +16,7 @@ def instances_param(col: Any, key: str, n_test: int, default: int, help: str) ->
     return int(instances)
 
 
-def measure_params(key: str, cols: list[Any], with_epsilon: bool = True) -> MeasureConfig:
+def measure_params(key: str, cols: Sequence[Any], with_epsilon: bool = True) -> MeasureConfig:
     """Samples, epsilon, resolution, sampling, aggregation and seed in six columns.
 
     Without ``with_epsilon`` (a page that sweeps it) there are five, and the notebook's
