@@ -5,13 +5,15 @@ PY     := $(VENV)/bin/python
 # Stamps make pip run only when a requirements file changed.
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
+RAY_STAMP := $(VENV)/.installed-ray
 PORT ?= 8501
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: run test lint bench data browser clean
 
-run: $(RUN_STAMP) data browser
+# With RAY_ADDRESS set, jobs compute on that Ray cluster, so Ray is installed too.
+run: $(RUN_STAMP) $(if $(RAY_ADDRESS),$(RAY_STAMP)) data browser
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: $(DEV_STAMP) data browser lint
@@ -34,7 +36,11 @@ $(RUN_STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
+$(RAY_STAMP): $(RUN_STAMP) requirements-ray.txt
+	$(PY) -m pip install -q -r requirements-ray.txt
+	@touch $@
+
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt requirements-ray.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@
 

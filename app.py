@@ -6,6 +6,7 @@ import os
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
+from linearity_core.service.compute import connect_soon
 from linearity_core.service.prewarm import prewarm
 from pages.components.sidebar import sidebar  # imports no TensorFlow: the next line is in time
 
@@ -37,6 +38,7 @@ SECTIONS = {
     "Kept": ["runs"],
 }
 
+connect_soon()  # RAY_ADDRESS: join the cluster now, so the sidebar can name it
 prewarm()  # once per server: the notebook's model trains before anyone asks for it
 page = st.navigation({title: [PAGES[k] for k in keys] for title, keys in SECTIONS.items()})
 st.session_state.selection = sidebar()

@@ -1,6 +1,7 @@
 """The command-line interface analysts script against (see README for the contract)."""
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -135,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         n_instances=None if args.per_class else args.instances,
         per_class=args.per_class,
     )
+    choose_executor(args)
     dataset, handle = trained_model(args)
     job = submit_run(dataset, handle, config)
     cached = not job.active
@@ -151,6 +153,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if job.note:
         sys.stderr.write(f"linearity: warning: {job.note}\n")
     return 0
+
+
+def choose_executor(args: argparse.Namespace) -> None:
+    """--executor/--ray-address over RAY_ADDRESS; `--executor ray` alone starts a private
+    local cluster."""
+    from linearity_core.service import compute
+
+    if args.executor == "local":
+        compute.use_ray(None)
+    elif args.executor == "ray" or args.ray_address:
+        compute.use_ray(args.ray_address or os.environ.get("RAY_ADDRESS") or compute.LOCAL)
+    target = compute.compute_target()
+    if target.kind == "ray":
+        sys.stderr.write(f"computing on {target.label}\n")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -197,6 +213,15 @@ def build_parser() -> Parser:
     run.add_argument("--agg", choices=["global", "pairwise"], default="global")
     run.add_argument("--logits", action="store_true", help="score pre-softmax logits")
     run.add_argument("--out", required=True, help="folder for scores.csv and run.json")
+    run.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default=None,
+        help="where chunks are scored (default: ray when RAY_ADDRESS is set, else local)",
+    )
+    run.add_argument(
+        "--ray-address", default=None, help="host:port of a Ray cluster, or 'local' for a new one"
+    )
     run.add_argument(
         "--model-seed", type=int, default=None, help="seed of the model's weights (default --seed)"
     )

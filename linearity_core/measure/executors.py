@@ -47,6 +47,16 @@ class ChunkPlan:
         draw = sampler(self.x, self.measure, self.feature_range, None)
         return draw(start, stop, self.indices[start:stop])
 
+    def part(self, start: int, stop: int) -> "ChunkPlan":
+        """Only what chunk ``start:stop`` needs, to send it elsewhere: its instances and,
+        for knn, only its neighbours' rows."""
+        x, idx = self.x[start:stop], self.indices[start:stop]
+        if self.neighbours is not None and self.reference is not None:
+            rows, local = np.unique(self.neighbours[start:stop], return_inverse=True)
+            local = local.reshape(stop - start, -1)
+            return ChunkPlan(x, idx, self.measure, None, local, self.reference[rows])
+        return ChunkPlan(x, idx, self.measure, self.feature_range)
+
     def forward_batch(self, start: int, stop: int) -> np.ndarray:
         """One forward batch, laid out as ``forward_inputs`` lays it out."""
         alphas = self.measure.resolved_alphas()

@@ -7,7 +7,7 @@ reduced to per-instance scores, so large conv activations never leave the graph.
 
 import threading
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -222,6 +222,8 @@ class LayerProbe:
             return tf.stack(scores, axis=1), final
 
         self._fn = chunk_scores
+        self.model: Any = model
+        self.key: ProbeKey | None = None  # set when built through ``probe_for``
         # Every layer's activations exist during the forward pass, selected or not.
         self.activation_floats = sum(_floats(lay.output) for lay in available)
 
@@ -243,38 +245,49 @@ PROBE_CACHE_SIZE = 6
 _probe_lock = threading.Lock()
 
 
+class ProbeKey(NamedTuple):
+    """What a probe is built from besides the model; a remote worker rebuilds it from this."""
+
+    layers: tuple[str, ...] | None
+    n_samples: int
+    alphas: tuple[float, ...]
+    agg: Agg
+    logits: bool
+    input_shape: tuple[int, ...]
+
+    @classmethod
+    def of(cls, config: RunConfig, input_shape: tuple[int, ...]) -> "ProbeKey":
+        m = config.measure
+        alphas = tuple(m.resolved_alphas().tolist())
+        return cls(config.layers, m.n_samples, alphas, m.agg, config.logits, tuple(input_shape))
+
+
 @lru_cache(maxsize=PROBE_CACHE_SIZE)
-def _cached_probe(
-    model: Any,
-    layers: tuple[str, ...] | None,
-    n_samples: int,
-    alphas: tuple[float, ...],
-    agg: Any,
-    logits: bool,
-    input_shape: tuple[int, ...],
-) -> LayerProbe:
+def _cached_probe(model: Any, key: ProbeKey) -> LayerProbe:
     probe = LayerProbe(
         model,
-        layers,
-        n_samples=n_samples,
-        alphas=np.asarray(alphas, np.float32),
-        agg=agg,
-        logits=logits,
-        input_shape=input_shape,
+        key.layers,
+        n_samples=key.n_samples,
+        alphas=np.asarray(key.alphas, np.float32),
+        agg=key.agg,
+        logits=key.logits,
+        input_shape=key.input_shape,
     )
     probe(np.zeros((probe.per_instance, *probe.input_shape), np.float32))  # trace once
+    probe.key = key
     return probe
 
 
-def layer_probe(model: Any, config: RunConfig, input_shape: tuple[int, ...]) -> LayerProbe:
-    """The probe for ``model`` and ``config``'s measure, built and traced once, then reused
+def probe_for(model: Any, key: ProbeKey) -> LayerProbe:
+    """The probe for ``model`` and ``key``, built and traced once, then reused
     (``clear_probes`` forgets them)."""
-    m = config.measure
-    alphas = tuple(m.resolved_alphas().tolist())
     with _probe_lock:  # two sessions may ask at once; build and trace each probe once
-        return _cached_probe(
-            model, config.layers, m.n_samples, alphas, m.agg, config.logits, tuple(input_shape)
-        )
+        return _cached_probe(model, key)
+
+
+def layer_probe(model: Any, config: RunConfig, input_shape: tuple[int, ...]) -> LayerProbe:
+    """The probe for ``model`` and ``config``'s measure (see ``probe_for``)."""
+    return probe_for(model, ProbeKey.of(config, input_shape))
 
 
 def clear_probes() -> None:

@@ -17,6 +17,7 @@ from linearity_core.measure.engine import Executor, Provenance, RunProgress, run
 from linearity_core.measure.results import RunResult
 from linearity_core.measure.sampling import infer_feature_range
 from linearity_core.models.store import ModelRef, ModelStore
+from linearity_core.service.compute import default_executor
 from linearity_core.service.jobs import Job, JobContext, JobService, job_service
 from linearity_core.service.runstore import RunStore, run_key
 from linearity_core.service.selection import ModelHandle
@@ -110,7 +111,7 @@ def compute_stored_run(
         should_stop=should_stop,
         resume=resume,
         chunk_size=resume.timings.chunk_size if resume is not None else None,
-        executor=executor,
+        executor=executor or default_executor(),
         about=Provenance(dataset.id, handle.label, dataset.class_names),
     ):
         last = snap

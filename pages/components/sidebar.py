@@ -3,6 +3,7 @@
 import streamlit as st
 
 from linearity_core.data.datasets import list_datasets
+from linearity_core.service.compute import compute_target
 from linearity_core.service.jobs import Job, job_service
 from linearity_core.service.selection import Selection, model_keys, model_label, stored_meta
 from pages.components.state import (
@@ -68,6 +69,10 @@ def jobs_indicator() -> None:
 
     @st.fragment(run_every=JOBS_POLL_S if active else None)
     def jobs() -> None:
+        target = compute_target()
+        st.caption(
+            f"Compute on: {target.label}" if target.ok else f":red[Compute on: {target.label}]"
+        )
         listed = job_service().jobs()
         shown = [j for j in listed if j.active] + [j for j in listed if not j.active][-RECENT_JOBS:]
         if not shown:
