@@ -30,11 +30,12 @@ PAGES = {
     "mistakes": st.Page("pages/mistakes.py", title="Mistakes", icon=":material/report:"),
     "evolution": st.Page("pages/evolution.py", title="Training", icon=":material/trending_up:"),
     "sweep": st.Page("pages/sweep.py", title="Epsilon", icon=":material/zoom_out_map:"),
+    "instance": st.Page("pages/instance.py", title="Instance", icon=":material/zoom_in:"),
     "runs": st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
 }
 SECTIONS = {
     "The notebook": ["data", "model", "layers", "classes"],
-    "Beyond it": ["mistakes", "evolution", "sweep"],
+    "Beyond it": ["mistakes", "evolution", "sweep", "instance"],
     "Kept": ["runs"],
 }
 

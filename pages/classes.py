@@ -8,8 +8,10 @@ from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
 from linearity_core.present.figures import class_histograms, class_means, layer_class_heatmap
 from linearity_core.present.images import image_grid
+from linearity_core.service.runs import run_key_for
 from pages.components.charts import chart
 from pages.components.jobs import run_panel, training_panel
+from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop, handle_or_stop
 from pages.components.params import measure_params
 from pages.components.state import number, page_start, show_url_notes
@@ -75,6 +77,8 @@ def extremes(result: RunResult, tag: str) -> None:
         ]
         st.markdown(f"**{title}: {picked} · {layer}**")
         chart(image_grid(data.x_test[idx], captions, hovers), f"{title}_{tag}", f"{title} {picked}")
+        if tag == "final":  # stored: the Instance page can open it
+            instance_links(idx.tolist(), run_key)
 
 
 def render(result: RunResult, tag: str) -> None:
@@ -85,4 +89,5 @@ def render(result: RunResult, tag: str) -> None:
 
 
 config = RunConfig(measure=measure, per_class=int(per_class))
+run_key = run_key_for(data, handle.fingerprint, config)
 run_panel(data, handle, config, render, key="classes", page="classes")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
+from linearity_core.models.store import teaching_layers
 from linearity_core.present.analysis_figures import (
     accuracy_curve,
     evolution_bars,
@@ -18,7 +19,7 @@ from linearity_core.service.analyses import (
 from linearity_core.service.selection import Selection
 from pages.components.charts import chart
 from pages.components.jobs import analysis_panel
-from pages.components.loaders import dataset_or_stop
+from pages.components.loaders import dataset_or_stop, handle_or_stop
 from pages.components.params import instances_param, measure_params
 from pages.components.state import number, page_start, show_url_notes
 
@@ -26,9 +27,9 @@ NOTES = """
 **Reading the chart**
 
 Press play: the same images and the same samples are scored on every checkpoint, from
-the random weights of epoch 0 to the trained network, so only the weights change. Linear
-layers stay at 0 at any epoch; watch how the activations and the output ({output}) move
-as the network learns to separate the classes.
+the random weights of epoch 0 to the trained network, so only the weights change.
+{linear} stays at 0 at any epoch (it is linear whatever its weights); watch how
+{activation} and the output, {output}, move as the network learns to separate the classes.
 """
 
 sel = page_start(__file__, "Training", "How nonlinearity grows while the network learns.")
@@ -65,7 +66,9 @@ def draw(progress: EvolutionProgress, tag: str) -> None:
 
 
 chart_col, notes = st.columns([3, 1])
-notes.markdown(NOTES.format(output="the softmax"))
+untrained = handle_or_stop(Selection(sel.dataset_id, sel.model_key, 0), data)  # same layers
+if untrained is not None:
+    notes.markdown(NOTES.format(**teaching_layers(untrained.model)))
 with chart_col:
     analysis_panel(
         "evolution",

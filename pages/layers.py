@@ -5,7 +5,7 @@ import streamlit as st
 from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
-from linearity_core.models.store import describe_layers
+from linearity_core.models.store import teaching_layers
 from linearity_core.present.figures import layer_bars
 from pages.components.charts import chart
 from pages.components.jobs import run_panel, training_panel
@@ -16,7 +16,7 @@ from pages.components.state import page_start, show_url_notes
 NOTES = """
 **Reading the chart**
 
-- **{first} scores 0.** It is the first linear layer: the output of an average of inputs
+- **{linear} scores 0.** It is the first linear layer: the output of an average of inputs
   is the average of their outputs, so nothing is left over.
 - **Activations bend.** ReLU, tanh or sigmoid add the first nonlinearity; max pooling
   adds more.
@@ -50,11 +50,7 @@ if handle is None:
     st.stop()
 
 chart_col, notes = st.columns([3, 1])
-first_linear = next(
-    (row["layer"] for row in describe_layers(handle.model) if row["kind"] == "linear"),
-    "The first layer",
-)
-notes.markdown(NOTES.format(first=first_linear))
+notes.markdown(NOTES.format(**teaching_layers(handle.model)))
 
 
 title = f"{handle.label} on {data.spec.name}"

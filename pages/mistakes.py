@@ -6,11 +6,13 @@ import streamlit as st
 from linearity_core.analysis.mistakes import MistakeSummary, mistake_summary
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
-from linearity_core.models.store import describe_layers
+from linearity_core.models.store import teaching_layers
 from linearity_core.present.analysis_figures import auroc_by_layer, mistake_histograms
 from linearity_core.present.images import image_grid
+from linearity_core.service.runs import run_key_for
 from pages.components.charts import chart
 from pages.components.jobs import run_panel, training_panel
+from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop, handle_or_stop
 from pages.components.params import instances_param, measure_params
 from pages.components.state import page_start, show_url_notes
@@ -21,7 +23,7 @@ NOTES = """
 
 Each point asks: if you ranked the test images by this layer's score, how often would a
 misclassified image rank above a correct one? 0.5 is chance; above it, mistakes sit where
-the network bends most. Watch where it climbs: {first} scores 0 for every image, so it
+the network bends most. Watch where it climbs: {linear} scores 0 for every image, so it
 cannot tell them apart, while {output} reads the decision itself.
 """
 
@@ -86,13 +88,14 @@ def render(result: RunResult, tag: str) -> None:
             f"mistake_images_{tag}",
             f"mistakes images {layer}",
         )
+        if tag == "final":
+            instance_links(result.indices[order].tolist(), run_key)
     st.dataframe(summary.table, hide_index=True)
 
 
 chart_col, notes = st.columns([3, 1])
-rows = describe_layers(handle.model)
-first = next((r["layer"] for r in rows if r["kind"] == "linear"), "A linear first layer")
-notes.markdown(NOTES.format(first=first, output=rows[-1]["layer"]))
+notes.markdown(NOTES.format(**teaching_layers(handle.model)))
 with chart_col:
     config = RunConfig(measure=measure, n_instances=int(instances))
+    run_key = run_key_for(data, handle.fingerprint, config)
     run_panel(data, handle, config, render, key="mistakes", page="mistakes")

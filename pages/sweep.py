@@ -8,6 +8,7 @@ import streamlit as st
 from linearity_core.analysis.sweep import breaking_points, sweep_epsilons, sweep_frame
 from linearity_core.errors import LinearityError
 from linearity_core.measure.config import RunConfig
+from linearity_core.models.store import teaching_layers
 from linearity_core.present.analysis_figures import sweep_lines
 from linearity_core.service.analyses import (
     SweepProgress,
@@ -25,7 +26,8 @@ NOTES = """
 **Reading the chart**
 
 Each line is one layer, on log-log axes. Near ε = 0 a smooth network looks linear; as the
-neighbourhood grows, activations cross their kinks and the score rises. The table gives
+neighbourhood grows, activations such as {activation} cross their kinks and the score
+rises, while {linear} stays at 0 (below the log axis) at any ε. The table gives
 the ε where each layer's score leaves ±10% of its value at the notebook's ε = 0.04.
 Below ε = 2 / resolution the lattice cannot get finer (alibi takes at least 2 steps), so
 lines flatten there: raise the resolution to look closer.
@@ -72,7 +74,7 @@ def draw(progress: SweepProgress, tag: str) -> None:
 
 
 chart_col, notes = st.columns([3, 1])
-notes.markdown(NOTES)
+notes.markdown(NOTES.format(**teaching_layers(handle.model)))
 with chart_col:
     st.caption("Epsilons: " + ", ".join(f"{e:g}" for e in epsilons))
     analysis_panel(

@@ -125,7 +125,7 @@ def run_linearity(
         raise LinearityError(
             f"x has {len(x)} instances but labels has {len(labels)} and indices {len(idx)}"
         )
-    plan = _plan(x, idx, config.measure, feature_range, x_reference)
+    plan = chunk_plan(x, idx, config.measure, feature_range, x_reference)
     probe = layer_probe(model, config, x.shape[1:])
     n = len(x)
     chunk = chunk_size or min(MAX_CHUNK, max(1, memory_budget // probe.bytes_per_instance()))
@@ -180,7 +180,7 @@ def run_linearity(
         yield snapshot(stopped=False)
 
 
-def _plan(
+def chunk_plan(
     x: np.ndarray,
     idx: np.ndarray,
     measure: MeasureConfig,

@@ -90,6 +90,19 @@ def describe_layers(model: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def teaching_layers(model: Any) -> dict[str, str]:
+    """Names for teaching notes: the first linear layer, the first activation, the output.
+
+    A kind the model lacks is described in words ("a linear layer").
+    """
+    rows = describe_layers(model)
+    first = {
+        kind: next((r["layer"] for r in rows if r["kind"] == kind), f"{article} {kind} layer")
+        for kind, article in (("linear", "a"), ("activation", "an"))
+    }
+    return {**first, "output": rows[-1]["layer"] if rows else "the output"}
+
+
 def _meta_checksum(meta: dict[str, Any]) -> str:
     return content_hash(
         json.dumps({k: v for k, v in meta.items() if k != "checksum"}, sort_keys=True)

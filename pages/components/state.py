@@ -82,7 +82,7 @@ def remembered(
     saved = st.session_state.setdefault("params", {})
     if key not in st.session_state:
         value = saved.get(key, default)
-        if key not in saved and key in st.query_params:
+        if key in st.query_params:  # a link's value wins over what the session remembers
             raw = st.query_params[key]
             try:
                 parsed = type(default)(raw)

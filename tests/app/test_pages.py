@@ -428,3 +428,37 @@ def test_the_training_view_renders_a_stored_evolution(app, tiny_dataset, engine_
     assert [f["name"] for f in bars["frames"]] == ["0", "1"]  # one animation frame per epoch
     assert bars["layout"]["sliders"][0]["steps"][1]["label"] == "1"
     assert heat["data"][0]["y"] == MLP_LAYERS
+
+
+def test_the_instance_view_renders_a_stored_run(app, tiny_dataset, engine_calls):
+    from linearity_core import RunStore
+
+    store_runs(tiny_dataset, [small_config(12)])
+    info = RunStore().list().runs[0]
+    result = RunStore().load(info.key)
+    row = 5
+    index = int(result.indices[row])
+    calls = len(engine_calls)
+    open_on_untrained_mlp(app, "pages/instance.py", tiny_dataset, run=info.key, instance=str(index))
+    assert len(engine_calls) == calls
+    assert_no_crash(app)
+    profile, image, answer, samples = figures(app)[:4]
+    assert profile["layout"]["title"]["text"] == f"Test #{index} layer by layer"
+    mine = profile["data"][2]
+    y = np.frombuffer(base64.b64decode(mine["y"]["bdata"]), mine["y"]["dtype"])
+    assert np.array_equal(y, result.scores[row])  # the instance's own row of the run
+    assert len(image["data"]) == 1  # the image itself
+    assert len(answer["data"][0]["x"]) == 3  # one bar per class: dark, mid, bright
+    assert len(samples["layout"]["annotations"]) == 3  # the run's 3 samples
+    assert app.query_params["instance"] in (str(index), [str(index)])  # the URL names it
+
+
+def test_an_instance_outside_the_run_is_explained(app, tiny_dataset):
+    from linearity_core import RunStore
+
+    store_runs(tiny_dataset, [small_config(12)])
+    key = RunStore().list().runs[0].key
+    outside = next(i for i in range(30) if i not in set(RunStore().load(key).indices.tolist()))
+    open_on_untrained_mlp(app, "pages/instance.py", tiny_dataset, run=key, instance=str(outside))
+    assert_no_crash(app)
+    assert f"instance {outside} is not one of this run's 12" in app.warning[0].value

@@ -131,3 +131,49 @@ def test_the_evolution_scores_every_epoch_on_identical_samples(tiny_dataset):
     again = stored_evolution(data, ref, config)
     assert again is not None
     np.testing.assert_array_equal(again.results[2].scores, scores[2])
+
+
+@pytest.mark.parametrize("method", ["grid", "knn"])
+def test_an_instance_is_drawn_on_the_samples_it_was_scored_on(tiny_dataset, method):
+    from linearity_core import (
+        LinearityError,
+        MeasureConfig,
+        RunConfig,
+        Selection,
+        compute_run,
+        load_dataset,
+        load_model,
+    )
+    from linearity_core.analysis.instance import instance_profile, instance_samples
+    from linearity_core.measure.engine import chunk_plan
+    from linearity_core.measure.sampling import infer_feature_range
+
+    data = load_dataset(tiny_dataset)
+    model = load_model(Selection(tiny_dataset, "mlp", 0), data).model
+    config = RunConfig(measure=MeasureConfig(method=method, n_samples=3, seed=2), n_instances=20)
+    x_test, y_test = data.split("test")
+    idx = np.random.default_rng(0).choice(len(x_test), 20, replace=False)
+    fr = infer_feature_range(x_test)
+
+    def run(rows):
+        x, y = x_test[rows], y_test[rows]
+        return compute_run(
+            model, x, y, config, indices=rows, feature_range=fr, x_reference=data.x_train
+        )
+
+    result = run(idx)
+    row, index = 7, int(idx[7])
+    profile = instance_profile(result, index)
+    assert np.array_equal(profile.scores, result.scores[row])
+    by_class = result.class_summary()  # pandas' groupby, another path to the class mean
+    ours = by_class[by_class["label"] == profile.label].sort_values("layer_index")["mean"]
+    np.testing.assert_allclose(ours.to_numpy(), profile.class_mean)
+    # The samples of the instance alone are those the whole run drew for it...
+    whole = chunk_plan(x_test[idx], idx, config.measure, fr, data.x_train)
+    samples = instance_samples(x_test, data.x_train, config, index, k=3)
+    assert np.array_equal(samples, whole.samples(row, row + 1)[0])
+    # ...so scoring it alone gives its scores in the run (another batch: float32 rounding).
+    np.testing.assert_allclose(run(idx[[row]]).scores[0], result.scores[row], rtol=1e-4, atol=1e-6)
+    missing = next(i for i in range(len(x_test)) if i not in set(idx.tolist()))
+    with pytest.raises(LinearityError, match=f"instance {missing} is not one of this run's 20"):
+        instance_profile(result, missing)

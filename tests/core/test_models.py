@@ -276,3 +276,19 @@ def test_model_metadata_is_checksummed_and_names_its_ref(tmp_path, recwarn):
     doc["test_accuracy"] = 0.999
     meta_path.write_text(json.dumps(doc))
     assert store.meta(ref) is None and store.load(ref) is None
+
+
+def test_teaching_notes_name_the_models_own_layers():
+    import keras
+
+    from linearity_core.models.store import teaching_layers
+    from tests.core.conftest import tiny_cnn
+
+    assert teaching_layers(tiny_cnn()) == {
+        "linear": "conv",
+        "activation": "act",
+        "output": "softmax",
+    }
+    inp = keras.Input((4,))
+    dense_only = keras.Model(inp, keras.layers.Dense(2, name="only")(inp))
+    assert teaching_layers(dense_only)["activation"] == "an activation layer"  # said in words

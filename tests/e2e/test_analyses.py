@@ -1,5 +1,7 @@
 """Beyond the notebook, as a user drives it: mistakes, training evolution, epsilon sweep."""
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import count_at_least, shot, wait_idle
@@ -22,6 +24,21 @@ def test_the_mistakes_view(server, page):
     wait_idle(page)
     no_exception(page)
     shot(page, "analyses-1-mistakes")
+    # A click on a mistake's number drills into that image; the URL names it.
+    link = page.locator('[data-testid="stPageLink-NavLink"]', has_text="#").first
+    index = re.search(r"#(\d+)", link.inner_text()).group(1)  # the icon is text too
+    link.click()
+    page.wait_for_selector(f".gtitle:has-text('Test #{index} layer by layer')", timeout=60_000)
+    assert f"instance={index}" in page.url
+    profile = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].find(p =>"
+        " p.layout.title.text.includes('layer by layer')).data.map(t => t.name)"
+    )
+    assert profile == ["run mean", profile[1], f"test #{index}"] and profile[1].endswith(" mean")
+    page.wait_for_selector(".gtitle:has-text('Model')")  # the answer, with probabilities
+    page.get_by_text("samples it was scored on").wait_for()
+    no_exception(page)
+    shot(page, "analyses-4-instance")
 
 
 def test_the_training_evolution_animates_over_epochs(server, page):

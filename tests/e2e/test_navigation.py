@@ -9,7 +9,17 @@ from tests.e2e.conftest import shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-TITLES = ["Data", "Model", "Layers", "Classes", "Mistakes", "Training", "Epsilon", "Runs"]
+TITLES = [
+    "Data",
+    "Model",
+    "Layers",
+    "Classes",
+    "Mistakes",
+    "Training",
+    "Epsilon",
+    "Instance",
+    "Runs",
+]
 
 
 def test_every_page_through_navigation(server, page):
