@@ -22,13 +22,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from linearity_core import MeasureConfig, RunConfig, Selection  # noqa: E402
-from linearity_core.data.datasets import load_dataset, select_instances  # noqa: E402
+from linearity_core import MeasureConfig, RunConfig  # noqa: E402
+from linearity_core.data.datasets import select_instances  # noqa: E402
 from linearity_core.measure.engine import compute_run  # noqa: E402
 from linearity_core.measure.sampling import infer_feature_range  # noqa: E402
-from linearity_core.service.jobs import JobService  # noqa: E402
-from linearity_core.service.runs import submit_training  # noqa: E402
-from linearity_core.service.selection import load_model  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_jobs import trained_seed_cnn  # noqa: E402
 
 PER_CLASS = 300
 REPEATS = 2
@@ -38,14 +38,10 @@ CONFIG = RunConfig(
 
 
 def workload():
-    data = load_dataset("fashion_mnist")
-    selection = Selection("fashion_mnist", "seed_cnn", 1)
-    service = JobService()
-    job = submit_training(selection.model_ref(), data, service=service)
-    assert service.wait(job.id).state == "done", job.error
+    data, handle = trained_seed_cnn()
     idx = select_instances(data.y_test, n_instances=None, per_class=PER_CLASS, seed=0)
     x, y = data.x_test[idx], data.y_test[idx]
-    return load_model(selection, data).model, x, y, idx, infer_feature_range(data.x_test)
+    return handle.model, x, y, idx, infer_feature_range(data.x_test)
 
 
 def timed(model, x, y, idx, fr, executor=None):

@@ -18,7 +18,7 @@ import numpy as np
 
 from linearity_core.errors import LinearityError
 from linearity_core.measure.config import MeasureConfig, RunConfig
-from linearity_core.measure.executors import ChunkPlan, Executor, LocalExecutor
+from linearity_core.measure.executors import ChunkPlan, ChunkWork, Executor, LocalExecutor
 from linearity_core.measure.linearity import check_input_shape, check_instances
 from linearity_core.measure.probes import ensure_built, layer_probe, model_input_shape
 from linearity_core.measure.results import RunResult, Timings
@@ -166,7 +166,8 @@ def run_linearity(
         )
 
     stop = should_stop or (lambda: False)
-    for part in (executor or LocalExecutor()).map_chunks(plan, probe, todo, stop):
+    work = ChunkWork(plan, probe, todo, stop)
+    for part in (executor or LocalExecutor()).map_chunks(work):
         scores[part.start : part.stop] = part.scores
         predicted[part.start : part.stop] = part.predicted
         done[part.start : part.stop] = True

@@ -64,29 +64,29 @@ class ChunkPlan:
         return forward_inputs(self.x[start:stop], samples, alphas, self.measure.agg)
 
 
-class Executor(Protocol):
-    """Scores the chunks of a plan and yields their results as they finish (any order)."""
+@dataclass(frozen=True)
+class ChunkWork:
+    """The chunks of a run still to score: where they come from, the probe that scores
+    them, their ``(start, stop)`` bounds, and when to stop (polled between chunks)."""
 
-    def map_chunks(
-        self,
-        plan: ChunkPlan,
-        probe: LayerProbe,
-        bounds: Sequence[tuple[int, int]],
-        should_stop: Callable[[], bool],
-    ) -> Iterator[ChunkResult]: ...
+    plan: ChunkPlan
+    probe: LayerProbe
+    bounds: Sequence[tuple[int, int]]
+    should_stop: Callable[[], bool]
+
+
+class Executor(Protocol):
+    """Scores the chunks of a run and yields their results as they finish (any order)."""
+
+    def map_chunks(self, work: ChunkWork) -> Iterator[ChunkResult]: ...
 
 
 class LocalExecutor:
     """In process, in order. The next chunk's samples are drawn on a worker thread while
     TensorFlow runs this one."""
 
-    def map_chunks(
-        self,
-        plan: ChunkPlan,
-        probe: LayerProbe,
-        bounds: Sequence[tuple[int, int]],
-        should_stop: Callable[[], bool],
-    ) -> Iterator[ChunkResult]:
+    def map_chunks(self, work: ChunkWork) -> Iterator[ChunkResult]:
+        plan, probe, bounds, should_stop = work.plan, work.probe, work.bounds, work.should_stop
         if not bounds:
             return
 

@@ -33,6 +33,7 @@ class Target:
     address: str
     label: str
     ok: bool = True
+    settled: bool = True  # False while joining: the sidebar looks again shortly
 
 
 class RayCluster:
@@ -112,7 +113,7 @@ class RayCluster:
             return Target("ray", self.address, f"Ray at {where}: {self.error}", ok=False)
         if self._executor is None:
             state = "joining…" if self._joining else "joined at the first job"
-            return Target("ray", self.address, f"Ray at {where} ({state})")
+            return Target("ray", self.address, f"Ray at {where} ({state})", settled=False)
         import ray
 
         res = ray.cluster_resources()

@@ -14,13 +14,13 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from linearity_core.errors import LinearityError
-from linearity_core.measure.executors import ChunkPlan, ChunkResult
-from linearity_core.measure.probes import LayerProbe, ProbeKey
+from linearity_core.measure.executors import ChunkPlan, ChunkResult, ChunkWork
+from linearity_core.measure.probes import ProbeKey
 from linearity_core.models.store import model_fingerprint
 
 IN_FLIGHT_PER_ACTOR = 2
@@ -165,15 +165,10 @@ class RayExecutor:
                 self._timer.daemon = True
                 self._timer.start()
 
-    def map_chunks(
-        self,
-        plan: ChunkPlan,
-        probe: LayerProbe,
-        bounds: Sequence[tuple[int, int]],
-        should_stop: Callable[[], bool],
-    ) -> Iterator[ChunkResult]:
+    def map_chunks(self, work: ChunkWork) -> Iterator[ChunkResult]:
         import ray
 
+        probe = work.probe
         if probe.key is None:
             raise LinearityError("the probe was not built by probe_for, so it cannot be sent")
         self._touch(+1)
@@ -181,9 +176,11 @@ class RayExecutor:
             with self._lock:
                 actors = self._pool()
                 fingerprint, model_ref = self._model_ref(probe.model)
-            yield from self._collect(
-                actors, fingerprint, model_ref, probe.key, plan, bounds, should_stop
-            )
+            yield from self._collect(actors, fingerprint, model_ref, probe.key, work)
+        except ray.exceptions.RayTaskError as exc:
+            if isinstance(exc.cause, LinearityError):
+                raise exc.cause from None  # the user's mistake, said as it would be locally
+            raise LinearityError(f"a Ray worker failed to score a chunk: {exc.cause}") from exc
         except ray.exceptions.RayError as exc:
             raise LinearityError(f"the Ray cluster failed to score a chunk: {exc}") from exc
         finally:
@@ -195,13 +192,11 @@ class RayExecutor:
         fingerprint: str,
         model_ref: Any,
         key: ProbeKey,
-        plan: ChunkPlan,
-        bounds: Sequence[tuple[int, int]],
-        should_stop: Callable[[], bool],
+        work: ChunkWork,
     ) -> Iterator[ChunkResult]:
         import ray
 
-        queue = deque(bounds)
+        queue = deque(work.bounds)
         in_flight: dict[Any, tuple[int, int, int]] = {}  # ref -> (start, stop, actor)
         load = [0] * len(actors)
         try:
@@ -209,11 +204,11 @@ class RayExecutor:
                 while queue and min(load) < IN_FLIGHT_PER_ACTOR:
                     a = load.index(min(load))
                     start, stop = queue.popleft()
-                    part = plan.part(start, stop)
+                    part = work.plan.part(start, stop)
                     ref = actors[a].score.remote(fingerprint, [model_ref], key, part)
                     in_flight[ref] = (start, stop, a)
                     load[a] += 1
-                if should_stop():
+                if work.should_stop():
                     return
                 ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=WAIT_S)
                 for ref in ready:

@@ -66,8 +66,9 @@ def job_line(job: Job) -> str:
 def jobs_indicator() -> None:
     """Active and recent jobs with a link to each one's page; refreshes while any runs."""
     active = any(job.active for job in job_service().jobs())
+    joining = not compute_target().settled  # a cluster being joined: show when it is
 
-    @st.fragment(run_every=JOBS_POLL_S if active else None)
+    @st.fragment(run_every=JOBS_POLL_S if active or joining else None)
     def jobs() -> None:
         target = compute_target()
         st.caption(
@@ -89,7 +90,7 @@ def jobs_indicator() -> None:
                 st.progress(job.fraction)
             elif job.state == "failed":
                 st.caption(f"Failed: {job.error}")
-        if active and not any(j.active for j in listed):
+        if (active and not any(j.active for j in listed)) or (joining and target.settled):
             st.rerun()  # the last job ended: redraw the app once, and stop polling
 
     jobs()

@@ -110,9 +110,9 @@ def test_the_evolution_scores_every_epoch_on_identical_samples(tiny_dataset):
         def __init__(self):
             self.batches = []
 
-        def map_chunks(self, plan, probe, bounds, should_stop):
-            self.batches.append([plan.forward_batch(a, b) for a, b in bounds])
-            yield from super().map_chunks(plan, probe, bounds, should_stop)
+        def map_chunks(self, work):
+            self.batches.append([work.plan.forward_batch(a, b) for a, b in work.bounds])
+            yield from super().map_chunks(work)
 
     data = load_dataset(tiny_dataset)
     ref = ModelRef("mlp", tiny_dataset, epochs=2, seed=0)

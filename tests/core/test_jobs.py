@@ -34,8 +34,8 @@ class PausingExecutor(LocalExecutor):
     def __init__(self, after):
         self.after, self.reached, self.go = after, threading.Event(), threading.Event()
 
-    def map_chunks(self, plan, probe, bounds, should_stop):
-        for k, part in enumerate(super().map_chunks(plan, probe, bounds, should_stop)):
+    def map_chunks(self, work):
+        for k, part in enumerate(super().map_chunks(work)):
             yield part
             if k + 1 == self.after:
                 self.reached.set()

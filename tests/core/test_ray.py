@@ -9,6 +9,7 @@ as this process, so float32 kernels sum in the same order and scores are compare
 import os
 import random
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -81,11 +82,11 @@ def test_ray_equals_local(seed_cnn, data, executor, method, agg):
 class Shuffled(LocalExecutor):
     """Chunks finish in a random order, as on a cluster."""
 
-    def map_chunks(self, plan, probe, bounds, should_stop):
-        order = list(bounds)
+    def map_chunks(self, work):
+        order = list(work.bounds)
         random.Random(1).shuffle(order)
-        assert order != list(bounds)
-        return super().map_chunks(plan, probe, order, should_stop)
+        assert order != list(work.bounds)
+        return super().map_chunks(replace(work, bounds=order))
 
 
 def test_shuffled_completion_gives_the_same_result(seed_cnn, data):

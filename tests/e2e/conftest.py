@@ -45,23 +45,31 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 
 
 @contextmanager
-def start_server(home: Path, prewarm: str = "0", base_path: str = "") -> Iterator[str]:
+def start_server(
+    home: Path, prewarm: str = "0", base_path: str = "", env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port, with its own LINEARITY_HOME."""
-    with serve(home, prewarm=prewarm, base_path=base_path) as (url, _):
+    with serve(home, prewarm=prewarm, base_path=base_path, env=env) as (url, _):
         yield url
 
 
 @contextmanager
 def serve(
-    home: Path, *, prewarm: str = "0", base_path: str = "", app_dir: Path = ROOT
+    home: Path,
+    *,
+    prewarm: str = "0",
+    base_path: str = "",
+    app_dir: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """The server and its process (benchmarks read its memory); app_dir may be another tree."""
     port = free_port()
-    env = {
+    server_env = {
         **os.environ,
         "LINEARITY_HOME": str(home),
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "LINEARITY_PREWARM": prewarm,
+        **(env or {}),
     }
     cmd = [
         sys.executable,
@@ -79,7 +87,9 @@ def serve(
         base_path,
     ]
     with (home / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=app_dir, env=server_env, stdout=log, stderr=subprocess.STDOUT
+        )
         url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
         try:
             wait_healthy(url, proc)

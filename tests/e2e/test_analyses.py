@@ -13,6 +13,11 @@ SELECTION = "dataset=fashion_mnist&model=mlp&epochs=0"
 FIRST_BARS = "() => JSON.stringify(document.querySelector('.js-plotly-plot').data[0].y)"
 
 
+def open_and_press(page, url: str, button: str) -> None:
+    page.goto(url)
+    page.get_by_role("button", name=button).click()
+
+
 def test_the_mistakes_view(server, page):
     page.goto(f"{server['url']}/mistakes?{SELECTION}&mistakes_instances=300&mistakes_samples=10")
     page.wait_for_selector("text=Press Run")
@@ -42,11 +47,8 @@ def test_the_mistakes_view(server, page):
 
 
 def test_the_training_evolution_animates_over_epochs(server, page):
-    page.goto(
-        f"{server['url']}/evolution?{SELECTION}&evolution_epochs=1"
-        "&evolution_instances=100&evolution_samples=10"
-    )
-    page.get_by_role("button", name="Run evolution").click()
+    params = "evolution_epochs=1&evolution_instances=100&evolution_samples=10"
+    open_and_press(page, f"{server['url']}/evolution?{SELECTION}&{params}", "Run evolution")
     page.wait_for_selector(".gtitle:has-text('epoch by epoch')", timeout=300_000)
     page.wait_for_selector("text=Run evolution")
     wait_idle(page)
@@ -64,11 +66,8 @@ def test_the_training_evolution_animates_over_epochs(server, page):
 
 
 def test_the_epsilon_sweep(server, page):
-    page.goto(
-        f"{server['url']}/sweep?{SELECTION}&sweep_instances=50&sweep_samples=5"
-        "&sweep_low=0.01&sweep_high=0.3&sweep_count=3"
-    )
-    page.get_by_role("button", name="Run sweep").click()
+    params = "sweep_instances=50&sweep_samples=5&sweep_low=0.01&sweep_high=0.3&sweep_count=3"
+    open_and_press(page, f"{server['url']}/sweep?{SELECTION}&{params}", "Run sweep")
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=240_000)  # breaking points
     page.wait_for_selector(".gtitle:has-text('neighbourhood size')")
     lines = page.evaluate("() => document.querySelector('.js-plotly-plot').data.length")

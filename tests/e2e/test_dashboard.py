@@ -35,10 +35,6 @@ def set_number(page, label: str, value: int) -> None:
     wait_idle(page)
 
 
-def chart_titles(page) -> list[str]:
-    return page.locator(".js-plotly-plot .gtitle").all_text_contents()  # SVG: no innerText
-
-
 RECORD_TITLES = """() => {
     window.chartTitles = new Set();
     const record = () => document.querySelectorAll('.js-plotly-plot .gtitle')
@@ -46,6 +42,10 @@ RECORD_TITLES = """() => {
     new MutationObserver(record).observe(document.body,
         {subtree: true, childList: true, characterData: true});
 }"""
+
+
+FINAL_TITLE = """(end) => Array.from(document.querySelectorAll('.js-plotly-plot .gtitle'))
+    .some(t => t.textContent.endsWith(end))"""
 
 
 def watch_run(page) -> list[str]:
@@ -84,7 +84,8 @@ def layers_classes_runs_journey(page, url):
     no_exception(page)
     partial = [t for t in titles if "of 3000 instances" in t]
     assert partial, f"no partial chart was drawn while the run streamed: {titles}"
-    assert any(t.endswith("· 3000 instances") for t in chart_titles(page))
+    # The final chart is drawn a moment after the "Computed in" line: wait for its title.
+    page.wait_for_function(FINAL_TITLE, arg="· 3000 instances")
     bars = page.locator(".js-plotly-plot .bars .point")
     assert count_at_least(bars, 9) >= 9  # one bar per MLP layer
     shot(page, "2-layers")
