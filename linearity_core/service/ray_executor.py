@@ -30,7 +30,11 @@ TASK_RETRIES = 2  # a chunk whose actor died is retried on the restarted actor
 
 
 class ChunkWorker:
-    """A Ray actor: scores chunks of any model it is sent, keeping recent ones warm."""
+    """A Ray actor: scores chunks of any model it is sent, keeping recent ones warm.
+
+    It runs two calls at once (``max_concurrency``), as the local executor does: one
+    chunk's samples are drawn while the other's forward pass holds TensorFlow.
+    """
 
     def __init__(self, threads: int):
         from linearity_core.paths import import_tensorflow_quietly
@@ -42,6 +46,8 @@ class ChunkWorker:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
         self.models: OrderedDict[str, Any] = OrderedDict()
+        self._loading = threading.Lock()  # one load per model, whichever call asks first
+        self._forward = threading.Lock()  # one forward pass at a time on these threads
 
     def pid(self) -> int:
         return os.getpid()
@@ -68,12 +74,17 @@ class ChunkWorker:
     ) -> ChunkResult:
         from linearity_core.measure.probes import probe_for
 
-        probe = probe_for(self._model(fingerprint, model_bytes), key)
+        with self._loading:
+            model = self._model(fingerprint, model_bytes)
+        probe = probe_for(model, key)
         t0 = time.perf_counter()
         batch = part.forward_batch(0, len(part.x))
-        t1 = time.perf_counter()
-        scores, predicted = probe(batch)
-        return ChunkResult(0, len(part.x), scores, predicted, t1 - t0, time.perf_counter() - t1)
+        sampling_s = time.perf_counter() - t0
+        with self._forward:
+            t1 = time.perf_counter()
+            scores, predicted = probe(batch)
+            forward_s = time.perf_counter() - t1
+        return ChunkResult(0, len(part.x), scores, predicted, sampling_s, forward_s)
 
 
 def model_bytes(model: Any) -> bytes:
@@ -124,13 +135,14 @@ class RayExecutor:
         if not self._actors:
             cpus = int(ray.cluster_resources().get("CPU", 1))
             n = self._wanted or max(1, int(cpus // self.cpus_per_actor))
-            remote = ray.remote(
+            actor = ray.remote(ChunkWorker).options(
                 num_cpus=self.cpus_per_actor,
                 num_gpus=self.gpus_per_actor,
+                max_concurrency=IN_FLIGHT_PER_ACTOR,
                 max_restarts=TASK_RETRIES,
                 max_task_retries=TASK_RETRIES,
-            )(ChunkWorker)
-            self._actors = [remote.remote(self.threads) for _ in range(n)]
+            )
+            self._actors = [actor.remote(self.threads) for _ in range(n)]
         return self._actors
 
     def _model_ref(self, model: Any) -> tuple[str, Any]:
