@@ -111,3 +111,13 @@ def test_a_run_that_cannot_be_stored_still_writes_its_files(tiny_dataset, linear
     assert run.returncode == 0, run.stderr
     assert len(pd.read_csv(out / "scores.csv")) == 6 * 9  # the MLP's nine layers
     assert "could not be stored" in run.stderr
+
+
+def test_an_unreachable_ray_cluster_is_one_clear_error(tiny_dataset, linearity_home, tmp_path):
+    untrained = ["--dataset", tiny_dataset, "--model", "mlp", "--epochs", "0"]
+    ray_args = ["--ray-address", "127.0.0.1:9", "--out", str(tmp_path / "o")]
+    run = cli("run", *untrained, *ray_args, home=linearity_home)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "computing on Ray at 127.0.0.1:9" in run.stderr  # says where it meant to compute
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("linearity: error: cannot reach the Ray cluster at 127.0.0.1:9")
