@@ -47,7 +47,11 @@ def main() -> None:
     summary = mistake_summary(result)
     print(f"\n1. Mistakes: {summary.n_mistakes} of {len(result.indices)} misclassified")
     print(summary.table.to_string(index=False))
-    print(f"AUROC peaks at {summary.best_layer}")
+    peak = summary.table.loc[summary.table["auroc"].idxmax()]
+    interval = f"[{peak['low']:.3f}, {peak['high']:.3f}]"
+    print(f"highest AUROC: {peak['layer']} {peak['auroc']:.3f} {interval}")
+    print(f"farthest from 0.5 (best separation, either way): {summary.best_layer}")
+    print(f"largest score of each layer: {result.scores.max(axis=0).round(7).tolist()}")
 
     evolution = finished(submit_evolution(data, selection.model_ref(), CONFIG))
     print("\n2. Evolution (mean L; test accuracy)")

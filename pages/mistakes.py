@@ -22,9 +22,10 @@ NOTES = """
 **Reading the chart**
 
 Each point asks: if you ranked the test images by this layer's score, how often would a
-misclassified image rank above a correct one? 0.5 is chance; above it, mistakes sit where
-the network bends most. Watch where it climbs: {linear} scores 0 for every image, so it
-cannot tell them apart, while {output} reads the decision itself.
+misclassified image rank above a correct one? 0.5 is chance; above it mistakes sit where
+the network bends most, below it they are the *more* linear ones, which tells just as
+much. {linear} scores 0 for every image, so it has no point; {output} reads the decision
+itself. The layer list starts at the layer farthest from 0.5.
 """
 
 sel = page_start(__file__, "Mistakes", "Does linearity flag the model's mistakes? AUROC by layer.")
@@ -68,7 +69,7 @@ def render(result: RunResult, tag: str) -> None:
         result.layer_names,
         index=result.layer_names.index(summary.best_layer),
         key="mistakes_layer",
-        help="Defaults to the layer where the AUROC peaks",
+        help="Defaults to the layer whose AUROC is farthest from 0.5",
     )
     chart(mistake_histograms(result, layer), f"mistake_hist_{tag}", f"mistakes {layer}")
     j = result.layer_names.index(layer)

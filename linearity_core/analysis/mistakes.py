@@ -11,6 +11,9 @@ from linearity_core.measure.results import RunResult
 # Below this many mistakes (or correct answers) an AUROC says little; the view says so.
 MIN_MISTAKES = 10
 BOOTSTRAP = 1000
+# A layer whose scores all stay below this is linear up to float error: its ranking is
+# rounding noise, so it gets no AUROC rather than a spurious one.
+LINEAR_TOL = 1e-5
 
 
 def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -50,7 +53,7 @@ def bootstrap_interval(
 class MistakeSummary:
     """Per layer: AUROC, its interval, and how many mistakes it rests on."""
 
-    table: pd.DataFrame  # layer, kind, auroc, low, high
+    table: pd.DataFrame  # layer, kind, auroc, low, high, reads
     n_mistakes: int
     n_correct: int
 
@@ -60,20 +63,36 @@ class MistakeSummary:
 
     @property
     def best_layer(self) -> str:
-        return str(self.table["layer"].iloc[int(np.nanargmax(self.table["auroc"]))])
+        """Where the score separates mistakes best, in either direction: an AUROC of 0.3
+        tells as much as 0.7 (mistakes are then the *more* linear ones)."""
+        distance = (self.table["auroc"] - 0.5).abs()
+        if distance.isna().all():
+            return str(self.table["layer"].iloc[-1])
+        return str(self.table["layer"].iloc[int(np.nanargmax(distance))])
 
 
 def mistake_summary(result: RunResult, seed: int = 0, n_boot: int = BOOTSTRAP) -> MistakeSummary:
     """How well each layer's score separates misclassified instances from correct ones.
 
-    Higher AUROC: mistakes are less linear there. Needs a classifier's predictions.
+    Above 0.5 mistakes are less linear there, below it more linear; ``reads`` says which,
+    when the 95% interval excludes 0.5. Needs a classifier's predictions.
     """
     wrong = result.predicted != result.labels  # (n,)
-    rng = np.random.default_rng(seed)
     rows = []
     for j, layer in enumerate(result.layers):
         scores = result.scores[:, j]
-        low, high = bootstrap_interval(scores, wrong, rng, n_boot)
-        rows.append((layer.name, layer.kind, auroc(scores, wrong), low, high))
-    table = pd.DataFrame(rows, columns=["layer", "kind", "auroc", "low", "high"])
+        if scores.max() <= LINEAR_TOL:
+            rows.append((layer.name, layer.kind, np.nan, np.nan, np.nan, "linear: all 0"))
+            continue
+        # The same resamples for every layer: layers with equal scores get equal intervals.
+        low, high = bootstrap_interval(scores, wrong, np.random.default_rng(seed), n_boot)
+        reads = (
+            "mistakes less linear"
+            if low > 0.5
+            else "mistakes more linear"
+            if high < 0.5
+            else "no clear difference"
+        )
+        rows.append((layer.name, layer.kind, auroc(scores, wrong), low, high, reads))
+    table = pd.DataFrame(rows, columns=["layer", "kind", "auroc", "low", "high", "reads"])
     return MistakeSummary(table, int(wrong.sum()), int((~wrong).sum()))

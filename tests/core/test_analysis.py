@@ -177,3 +177,27 @@ def test_an_instance_is_drawn_on_the_samples_it_was_scored_on(tiny_dataset, meth
     missing = next(i for i in range(len(x_test)) if i not in set(idx.tolist()))
     with pytest.raises(LinearityError, match=f"instance {missing} is not one of this run's 20"):
         instance_profile(result, missing)
+
+
+def test_a_linear_layer_has_no_auroc_and_the_best_layer_reads_both_ways():
+    from dataclasses import replace
+
+    result = make_result(n=200)  # layers: conv (linear), softmax
+    wrong = result.predicted != result.labels
+    noise = np.random.default_rng(3).random(200) * 0.3
+    lower_when_wrong = np.where(wrong, 0.1, 0.5) + noise  # mistakes are the more linear
+    scores = np.stack([np.full(200, 3e-7) + noise * 1e-6, lower_when_wrong], axis=1)
+    summary = mistake_summary(replace(result, scores=scores), n_boot=200)
+    conv, softmax = summary.table.to_dict("records")
+    assert np.isnan(conv["auroc"]) and conv["reads"] == "linear: all 0"  # float noise only
+    assert softmax["auroc"] < 0.2 and softmax["reads"] == "mistakes more linear"
+    assert summary.best_layer == "softmax"  # far below 0.5 is the best separation
+
+
+def test_layers_with_equal_scores_get_equal_intervals():
+    from dataclasses import replace
+
+    result = make_result(n=120)
+    same = np.repeat(result.scores[:, 1:], 2, axis=1)  # conv and softmax score alike
+    table = mistake_summary(replace(result, scores=same), n_boot=200).table
+    assert table["low"].nunique() == 1 and table["high"].nunique() == 1
