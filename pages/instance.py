@@ -92,7 +92,8 @@ with chart_col:
         output = output_of(handle.model, x_split[index])
         if len(output) == len(names):
             chart(answer_bars(output, names, profile.label, profile.predicted), "answer", "answer")
-    samples = instance_samples(x_split, data.x_train, result.config, index, SAMPLES_SHOWN)
+    reference = data.sampling_reference(result.config)
+    samples = instance_samples(x_split, reference, result.config, index, SAMPLES_SHOWN)
     st.markdown(
         f"**{len(samples)} of the {result.config.measure.n_samples} samples it was scored on**"
     )

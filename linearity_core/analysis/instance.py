@@ -10,7 +10,6 @@ from linearity_core.errors import LinearityError
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.engine import chunk_plan
 from linearity_core.measure.results import RunResult
-from linearity_core.measure.sampling import infer_feature_range
 
 
 @dataclass(frozen=True)
@@ -48,16 +47,15 @@ def instance_profile(result: RunResult, index: int) -> InstanceProfile:
 
 
 def instance_samples(
-    x_split: np.ndarray, x_train: np.ndarray, config: RunConfig, index: int, k: int
+    x_split: np.ndarray, reference: np.ndarray, config: RunConfig, index: int, k: int
 ) -> np.ndarray:
     """The first ``k`` samples the run drew around instance ``index``, ``(k, *shape)``.
 
-    The same samples as in the run: grid samples come from the instance's own stream and
-    the split's feature range, knn samples are its nearest training images.
+    The same samples as in the run, given the run's ``reference`` (its dataset's
+    ``sampling_reference``): grid samples come from the instance's own stream and the
+    feature range of ``reference``, knn samples are its nearest images in it.
     """
-    m = config.measure
-    fr = infer_feature_range(x_split) if m.method == "grid" else None
-    plan = chunk_plan(x_split[[index]], np.array([index]), m, fr, x_train)
+    plan = chunk_plan(x_split[[index]], np.array([index]), config.measure, None, reference)
     return plan.samples(0, 1)[0][:k]
 
 

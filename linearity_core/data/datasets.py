@@ -24,6 +24,7 @@ from linearity_core.data.sources import (
 )
 from linearity_core.errors import LinearityError
 from linearity_core.hashing import content_hash
+from linearity_core.measure.config import RunConfig
 from linearity_core.paths import linearity_home
 
 # Loaded datasets kept in memory (Fashion-MNIST as float32 is 220 MB); older ones are dropped.
@@ -68,6 +69,12 @@ class Dataset:
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         return (self.x_test, self.y_test) if name == "test" else (self.x_train, self.y_train)
+
+    def sampling_reference(self, config: RunConfig) -> np.ndarray:
+        """What a run's samples are drawn against (the engine's ``x_reference``): grid
+        takes its feature range from the run's split, knn its neighbours from the
+        training set. Runs and the instance drill-down both use it, so they agree."""
+        return self.split(config.split)[0] if config.measure.method == "grid" else self.x_train
 
 
 def user_datasets_dir() -> Path:

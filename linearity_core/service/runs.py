@@ -15,7 +15,6 @@ from linearity_core.errors import LinearityError
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.engine import Executor, Provenance, RunProgress, run_linearity
 from linearity_core.measure.results import RunResult
-from linearity_core.measure.sampling import infer_feature_range
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.service.compute import default_executor
 from linearity_core.service.jobs import Job, JobContext, JobService, job_service
@@ -106,8 +105,7 @@ def compute_stored_run(
         y_split[idx],
         config,
         indices=idx,
-        feature_range=infer_feature_range(x_split) if m.method == "grid" else None,
-        x_reference=dataset.x_train if m.method == "knn" else None,
+        x_reference=dataset.sampling_reference(config),  # grid infers its feature range
         should_stop=should_stop,
         resume=resume,
         chunk_size=resume.timings.chunk_size if resume is not None else None,

@@ -170,7 +170,7 @@ def test_an_instance_is_drawn_on_the_samples_it_was_scored_on(tiny_dataset, meth
     np.testing.assert_allclose(ours.to_numpy(), profile.class_mean)
     # The samples of the instance alone are those the whole run drew for it...
     whole = chunk_plan(x_test[idx], idx, config.measure, fr, data.x_train)
-    samples = instance_samples(x_test, data.x_train, config, index, k=3)
+    samples = instance_samples(x_test, data.sampling_reference(config), config, index, k=3)
     assert np.array_equal(samples, whole.samples(row, row + 1)[0])
     # ...so scoring it alone gives its scores in the run (another batch: float32 rounding).
     np.testing.assert_allclose(run(idx[[row]]).scores[0], result.scores[row], rtol=1e-4, atol=1e-6)
