@@ -27,7 +27,7 @@ _EXPORTS = {
     "RunStore": "linearity_core.service.runstore",
     "job_service": "linearity_core.service.jobs",
     "submit_run": "linearity_core.service.runs",
-    "submit_training": "linearity_core.service.runs",
+    "submit_training": "linearity_core.service.training",
     "Selection": "linearity_core.service.selection",
     "load_model": "linearity_core.service.selection",
 }
@@ -63,9 +63,10 @@ if TYPE_CHECKING:
     from linearity_core.measure.sampling import infer_feature_range
     from linearity_core.models.store import ModelRef, ModelStore
     from linearity_core.service.jobs import job_service
-    from linearity_core.service.runs import submit_run, submit_training
+    from linearity_core.service.runs import submit_run
     from linearity_core.service.runstore import RunStore
     from linearity_core.service.selection import Selection, load_model
+    from linearity_core.service.training import submit_training
 
 
 def __getattr__(name: str) -> Any:

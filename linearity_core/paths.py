@@ -50,6 +50,23 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], Any], durable: bool = 
         raise
 
 
+# A temporary file this old belongs to no write still going.
+STALE_TMP_S = 3600
+
+
+def remove_stale_temp(folder: Path, older_than_s: float = STALE_TMP_S) -> None:
+    """Remove ``atomic_write``'s temporary files that a killed process left in ``folder``."""
+    import time
+
+    now = time.time()
+    for path in folder.glob(".*.tmp"):
+        try:
+            if now - path.stat().st_mtime > older_than_s:
+                path.unlink()
+        except OSError as exc:
+            log.warning("could not remove %s (%s)", path, exc)
+
+
 def remove_quietly(path: Path) -> None:
     """Remove a damaged entry if we can; a directory or a read-only store only logs."""
     try:

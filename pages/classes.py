@@ -8,13 +8,15 @@ from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
 from linearity_core.present.figures import class_histograms, class_means, layer_class_heatmap
 from linearity_core.present.images import image_grid
-from linearity_core.service.runs import run_key_for
-from pages.components.charts import chart
-from pages.components.jobs import run_panel, training_panel
+from linearity_core.present.text import md
+from linearity_core.service.runs import plan_run
+from linearity_core.service.views import class_extremes, model_layers
+from pages.components.charts import chart, chart_downloads
+from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.links import instance_links
-from pages.components.loaders import dataset_or_stop, handle_or_stop
+from pages.components.loaders import dataset_or_stop
 from pages.components.params import measure_params
-from pages.components.state import number, page_start, show_url_notes
+from pages.components.state import choice, number, page_start, show_url_notes, view_param
 
 EXTREMES = 8
 
@@ -31,54 +33,54 @@ with st.expander("Parameters", expanded=True):
     per_class = number(
         cols[0],
         "Per class",
-        "classes_per_class",
+        "classes",
+        "per_class",
         min(defaults.N_INSTANCES, largest),
         1,
         largest,
         help="Test images of each class to score",
     )
     measure = measure_params("classes", cols[1:])
-show_url_notes()  # about the parameters just read from the link
+handle = trained_or_offer(sel, data, "classes")
 
-handle = handle_or_stop(sel, data)
-if handle is None:
-    training_panel(sel, data, key="classes")
-    st.stop()
-
-layer_names = [layer.name for layer in handle.model.layers if type(layer).__name__ != "InputLayer"]
+layer_names = [row.name for row in model_layers(handle, data)]
 layer_col, class_col = st.columns(2)
-layer = layer_col.selectbox(
+layer = view_param(
+    layer_col.selectbox,
     "Layer",
-    layer_names,
-    index=len(layer_names) - 1,
-    key="classes_layer",
+    "classes",
+    "layer",
+    layer_names[-1],
+    options=layer_names,
     help="Defaults to the output layer",
 )
-picked = class_col.selectbox(
-    "Class for the most and least linear images", data.class_names, key="classes_pick"
+picked = choice(
+    class_col,
+    "Class for the most and least linear images",
+    "classes",
+    "class",
+    list(data.class_names),
+)
+show_url_notes()  # about the parameters just read from the link
+plan = plan_run(
+    data, handle, RunConfig(measure=measure, per_class=int(per_class), output=sel.output)
 )
 
 
 def extremes(result: RunResult, tag: str) -> None:
     j = result.layer_names.index(layer)
-    rows = np.flatnonzero(result.labels == data.class_names.index(picked))
-    if len(rows) == 0:
-        return
-    order = rows[np.argsort(result.scores[rows, j])]
-    for title, chosen in (
-        ("Most linear", order[:EXTREMES]),
-        ("Least linear", order[::-1][:EXTREMES]),
-    ):
-        idx = result.indices[chosen]
-        captions = [f"L = {result.scores[r, j]:.3g}" for r in chosen]
-        hovers = [
-            f"test #{i}<br>{picked}<br>L = {result.scores[r, j]:.4g}"
-            for i, r in zip(idx, chosen, strict=True)
-        ]
-        st.markdown(f"**{title}: {picked} · {layer}**")
-        chart(image_grid(data.x_test[idx], captions, hovers), f"{title}_{tag}", f"{title} {picked}")
+    found = class_extremes(result, layer, data.class_names.index(picked), EXTREMES)
+    for title, rows in (("Most linear", found.most_linear), ("Least linear", found.least_linear)):
+        if len(rows) == 0:
+            continue
+        idx = result.indices[rows]
+        captions = [f"#{i} · L = {result.scores[r, j]:.3g}" for i, r in zip(idx, rows, strict=True)]
+        st.markdown(f"**{title}: {md(picked)} · {md(layer)}**")
+        grid = image_grid(data.x_test[idx], captions, captions)
+        chart(grid, f"{title}_{tag}", f"{title} {picked}", downloads=False)
         if tag == "final":  # stored: the Instance page can open it
-            instance_links(idx.tolist(), run_key)
+            instance_links(idx.tolist(), plan.key, sel)
+        chart_downloads(grid, f"{title}_{tag}", f"{title} {picked}")
 
 
 def render(result: RunResult, tag: str) -> None:
@@ -88,6 +90,4 @@ def render(result: RunResult, tag: str) -> None:
     extremes(result, tag)
 
 
-config = RunConfig(measure=measure, per_class=int(per_class))
-run_key = run_key_for(data, handle.fingerprint, config)
-run_panel(data, handle, config, render, key="classes", page="classes")
+run_panel(plan, render, key="classes", page="classes")

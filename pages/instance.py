@@ -3,27 +3,17 @@
 import numpy as np
 import streamlit as st
 
-from linearity_core.analysis.instance import instance_profile, instance_samples, output_of
 from linearity_core.errors import LinearityError
-from linearity_core.measure.results import RunResult
-from linearity_core.models.store import teaching_layers
 from linearity_core.present.images import image_grid
 from linearity_core.present.instance_figures import answer_bars, profile_lines
-from linearity_core.service.runstore import RunInfo, RunStore
+from linearity_core.present.notes import instance_notes
+from linearity_core.present.text import md
+from linearity_core.service.views import instance_view, runs_of, stored_run, teaching
 from pages.components.charts import chart
 from pages.components.loaders import dataset_or_stop, handle_or_stop
-from pages.components.state import number, page_start, remembered, show_url_notes
+from pages.components.state import number, page_start, show_url_notes, view_param
 
 SAMPLES_SHOWN = 7
-NOTES = """
-**Reading the profile**
-
-The red line is this image, the dashed one its class's mean, the dotted one the run's.
-Linear layers such as {linear} stay at 0 for every image; the first place the red line
-leaves its class's is where this image sits near a kink, often {activation}. A high score
-at {output} with a close call between two classes marks a borderline image: the decision
-changes shape within ε of it.
-"""
 
 sel = page_start(__file__, "Instance", "Why is this one image so nonlinear?")
 data = dataset_or_stop(sel)
@@ -31,71 +21,60 @@ handle = handle_or_stop(sel, data)
 if handle is None:
     st.info("This model is not trained yet: train it on the Layers page, run it, then come back.")
     st.stop()
-store = RunStore()
-runs = [
-    r
-    for r in store.list().runs
-    if r.model_fingerprint == handle.fingerprint and r.data_fingerprint == data.fingerprint
-]
+runs = runs_of(handle, data)  # plain runs first, newest first
 if not runs:
     st.info(
         "No stored run of this model on this dataset yet. Run one on the Layers, Classes or "
         "Mistakes page, then click an image's number (#…) to drill into it here."
     )
     st.stop()
-by_key = {r.key: r for r in runs}
-
-
-def run_label(key: str) -> str:
-    info: RunInfo = by_key[key]
-    m = info.config.measure
-    return f"{info.when} · {info.selection} · {m.n_samples} samples · ε {m.epsilon:g} · {m.method}"
-
-
+labels = {r.key: r.label for r in runs}
+keys = list(labels)
 run_col, index_col = st.columns([3, 1])
-keys = list(by_key)  # newest first
-key = remembered(
-    run_col.selectbox, "Run", "run", keys[0], keys.__contains__, options=keys, format_func=run_label
+key = view_param(
+    run_col.selectbox, "Run", "instance", "run", keys[0], options=keys, format_func=labels.get
 )
-result: RunResult | None = store.load(key)
+result = stored_run(key)
 if result is None:
     st.error("This run could not be read back from the store; pick another one.")
     st.stop()
 x_split, _ = data.split(result.config.split)
 most_nonlinear = int(result.indices[np.argmax(result.scores[:, -1])])
-index = int(number(index_col, "Test image", "instance", most_nonlinear, 0, len(x_split) - 1))
+index = int(
+    number(index_col, "Test image", "instance", "instance", most_nonlinear, 0, len(x_split) - 1)
+)
 show_url_notes()
 try:
-    profile = instance_profile(result, index)
+    view = instance_view(handle, data, result, index, SAMPLES_SHOWN)
 except LinearityError as exc:
     st.warning(
-        f"Test image #{index}: {exc}. The run's most nonlinear image at the output is "
+        f"Test image #{index}: {md(exc)}. The run's most nonlinear image at the output is "
         f"#{most_nonlinear}; type it above, or click an image's number on another page."
     )
     st.stop()
 
+profile = view.profile
 names = data.class_names
+true = result.class_name(profile.label)
+said = result.class_name(profile.predicted) if profile.predicted >= 0 else "none"
 chart_col, notes = st.columns([3, 1])
-notes.markdown(NOTES.format(**teaching_layers(handle.model)))
+notes.markdown(instance_notes(teaching(handle, data)))
 with chart_col:
     st.markdown(
-        f"**Test #{index}** · true **{names[profile.label]}** · predicted "
-        f"**{names[profile.predicted] if profile.predicted >= 0 else 'none'}** · "
-        f"rank {profile.rank} of {len(result.indices)} by its score at {result.output_layer}"
+        f"**Test #{index}** · true **{md(true)}** · predicted **{md(said)}** · rank "
+        f"{profile.rank} of {len(result.indices)} by its score at {md(result.output_layer)}"
     )
-    chart(profile_lines(profile, result.layer_names, names[profile.label]), "profile", "profile")
+    chart(profile_lines(profile, result.layer_names, true), "profile", "profile")
     image_col, answer_col = st.columns([1, 2])
     with image_col:
         captions = [f"#{index}"]
         chart(image_grid(x_split[[index]], captions, captions, columns=1), "image", "instance")
     with answer_col:
-        output = output_of(handle.model, x_split[index])
-        if len(output) == len(names):
-            chart(answer_bars(output, names, profile.label, profile.predicted), "answer", "answer")
-    reference = data.sampling_reference(result.config)
-    samples = instance_samples(x_split, reference, result.config, index, SAMPLES_SHOWN)
+        if len(view.output) == len(names) and data.task == "classification":
+            bars = answer_bars(view.output, names, profile.label, profile.predicted)
+            chart(bars, "answer", "answer")
     st.markdown(
-        f"**{len(samples)} of the {result.config.measure.n_samples} samples it was scored on**"
+        f"**{len(view.samples)} of the {result.config.measure.n_samples} samples it was scored on**"
     )
-    labels = [f"sample {k + 1}" for k in range(len(samples))]
-    chart(image_grid(samples, labels, labels), "samples", "samples")
+    sample_names = [f"sample {k + 1}" for k in range(len(view.samples))]
+    chart(image_grid(view.samples, sample_names, sample_names), "samples", "samples")

@@ -5,29 +5,15 @@ import streamlit as st
 from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
-from linearity_core.models.store import teaching_layers
 from linearity_core.present.figures import layer_bars
+from linearity_core.present.notes import layers_notes
+from linearity_core.service.runs import plan_run
+from linearity_core.service.views import model_layers, teaching
 from pages.components.charts import chart
-from pages.components.jobs import run_panel, training_panel
-from pages.components.loaders import dataset_or_stop, handle_or_stop
+from pages.components.jobs import run_panel, trained_or_offer
+from pages.components.loaders import dataset_or_stop
 from pages.components.params import instances_param, measure_params
-from pages.components.state import page_start, show_url_notes
-
-NOTES = """
-**Reading the chart**
-
-- **{linear} scores 0.** It is the first linear layer: the output of an average of inputs
-  is the average of their outputs, so nothing is left over.
-- **Activations bend.** ReLU, tanh or sigmoid add the first nonlinearity; max pooling
-  adds more.
-- **Dropout and Flatten repeat their input's bar.** At inference dropout passes values
-  through and flatten only reshapes them, so the measure cannot change.
-- **Later linear layers are not 0.** They are linear maps, but they sit on top of
-  nonlinear ones: what is measured is the network *up to* that layer.
-- **The red bar is the softmax output,** measured on log-probabilities, as a classifier.
-  Lower means the model's decision is more linear around the data.
-"""
-
+from pages.components.state import page_start, show_url_notes, view_param
 
 sel = page_start(
     __file__, "Layers", "How linear each layer is: mean linearity per layer, live while it runs."
@@ -39,20 +25,29 @@ with st.expander("Parameters", expanded=True):
         cols[0], "layers", len(data.x_test), defaults.N_INSTANCES, "Random test images to score"
     )
     measure = measure_params("layers", cols[1:])
-    logits = st.checkbox(
-        "Score the output's logits instead of its probabilities (white box)", key="layers_logits"
+    logits = view_param(
+        st.checkbox,
+        "Score the output's logits instead of its probabilities (white box)",
+        "layers",
+        "logits",
+        False,
+    )
+handle = trained_or_offer(sel, data, "layers")
+names = [row.name for row in model_layers(handle, data)]
+with st.expander("Layers to score"):
+    picked = view_param(
+        st.multiselect,
+        "Layers (all when none are picked)",
+        "layers",
+        "layers",
+        [],
+        options=names,
+        help="Score only some layers; the run is then its own, cached apart",
     )
 show_url_notes()  # about the parameters just read from the link
 
-handle = handle_or_stop(sel, data)
-if handle is None:
-    training_panel(sel, data, key="layers")
-    st.stop()
-
 chart_col, notes = st.columns([3, 1])
-notes.markdown(NOTES.format(**teaching_layers(handle.model)))
-
-
+notes.markdown(layers_notes(teaching(handle, data)))
 title = f"{handle.label} on {data.spec.name}"
 
 
@@ -60,6 +55,9 @@ def render(result: RunResult, tag: str) -> None:
     chart(layer_bars(result, title=title), f"layer_bars_{tag}", f"layers {title}")
 
 
-config = RunConfig(measure=measure, n_instances=int(instances), logits=logits)
+layers = tuple(n for n in names if n in picked) or None
+config = RunConfig(
+    measure=measure, n_instances=int(instances), logits=logits, layers=layers, output=sel.output
+)
 with chart_col:
-    run_panel(data, handle, config, render, key="layers", page="layers")
+    run_panel(plan_run(data, handle, config), render, key="layers", page="layers")

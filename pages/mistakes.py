@@ -1,32 +1,29 @@
-"""Mistakes page: does linearity flag the model's mistakes, and at which layer best?"""
+"""Mistakes page: does linearity flag the model's mistakes, and at which layer best? For
+a regression dataset: does linearity follow the prediction error?"""
 
 import numpy as np
 import streamlit as st
 
-from linearity_core.analysis.mistakes import MistakeSummary, mistake_summary
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
-from linearity_core.models.store import teaching_layers
-from linearity_core.present.analysis_figures import auroc_by_layer, mistake_histograms
+from linearity_core.present.analysis_figures import (
+    auroc_by_layer,
+    error_quarters,
+    mistake_histograms,
+)
 from linearity_core.present.images import image_grid
-from linearity_core.service.runs import run_key_for
-from pages.components.charts import chart
-from pages.components.jobs import run_panel, training_panel
+from linearity_core.present.notes import mistakes_notes
+from linearity_core.present.text import md
+from linearity_core.service.runs import plan_run
+from linearity_core.service.views import errors_of, mistakes_of, teaching, worst_mistakes
+from pages.components.charts import chart, chart_downloads
+from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.links import instance_links
-from pages.components.loaders import dataset_or_stop, handle_or_stop
+from pages.components.loaders import dataset_or_stop
 from pages.components.params import instances_param, measure_params
-from pages.components.state import page_start, show_url_notes
+from pages.components.state import page_start, show_url_notes, view_param
 
 SHOWN = 12
-NOTES = """
-**Reading the chart**
-
-Each point asks: if you ranked the test images by this layer's score, how often would a
-misclassified image rank above a correct one? 0.5 is chance; above it mistakes sit where
-the network bends most, below it they are the *more* linear ones, which tells just as
-much. {linear} scores 0 for every image, so it has no point; {output} reads the decision
-itself. The layer list starts at the layer farthest from 0.5.
-"""
 
 sel = page_start(__file__, "Mistakes", "Does linearity flag the model's mistakes? AUROC by layer.")
 data = dataset_or_stop(sel)
@@ -41,22 +38,39 @@ with st.expander("Parameters", expanded=True):
     )
     measure = measure_params("mistakes", cols[1:])
 show_url_notes()
-handle = handle_or_stop(sel, data)
-if handle is None:
-    training_panel(sel, data, key="mistakes")
-    st.stop()
+handle = trained_or_offer(sel, data, "mistakes")
+plan = plan_run(
+    data, handle, RunConfig(measure=measure, n_instances=int(instances), output=sel.output)
+)
 
 
-@st.cache_data(max_entries=8, show_spinner="Bootstrapping the AUROC…")
-def summary_of(_result: RunResult, created: str, n: int, config: RunConfig) -> MistakeSummary:
-    return mistake_summary(_result)
+def layer_pick(result: RunResult, best: str, help: str) -> str:
+    layer: str = view_param(
+        st.selectbox, "Layer", "mistakes", "layer", best, options=result.layer_names, help=help
+    )
+    return layer
 
 
-def render(result: RunResult, tag: str) -> None:
-    if tag == "live":
-        st.caption(f"{len(result.indices)} instances scored; the AUROC comes when all are in.")
+def regression_view(result: RunResult, tag: str) -> None:
+    summary = errors_of(plan.key, result)
+    st.caption(
+        "A regression dataset has no mistakes to count: the view asks instead whether a "
+        "layer's score follows each instance's prediction error (Spearman correlation)."
+    )
+    layer = layer_pick(result, summary.best_layer, "Defaults to the strongest correlation")
+    chart(error_quarters(summary, layer), f"errors_{tag}", f"errors {layer}")
+    st.dataframe(summary.table, hide_index=True)
+
+
+def classifier_view(result: RunResult, tag: str) -> None:
+    if (result.predicted < 0).all():
+        st.warning(
+            "This model's output predicts no classes (it is read as a regressor), so there "
+            "are no mistakes to look at. Upload it with its output read as logits, or pick "
+            "a classifier."
+        )
         return
-    summary = summary_of(result, result.created_at, len(result.indices), result.config)
+    summary = mistakes_of(plan.key, result)
     if summary.too_few:
         st.warning(
             f"Only {summary.n_mistakes} mistakes (and {summary.n_correct} correct answers) "
@@ -64,39 +78,37 @@ def render(result: RunResult, tag: str) -> None:
             "trained model, which makes more mistakes."
         )
     chart(auroc_by_layer(summary), f"auroc_{tag}", "auroc by layer")
-    layer = st.selectbox(
-        "Layer",
-        result.layer_names,
-        index=result.layer_names.index(summary.best_layer),
-        key="mistakes_layer",
-        help="Defaults to the layer whose AUROC is farthest from 0.5",
-    )
+    layer = layer_pick(result, summary.best_layer, "Defaults to the AUROC farthest from 0.5")
     chart(mistake_histograms(result, layer), f"mistake_hist_{tag}", f"mistakes {layer}")
-    j = result.layer_names.index(layer)
-    wrong = np.flatnonzero(result.predicted != result.labels)
-    order = wrong[np.argsort(result.scores[wrong, j])[::-1]][:SHOWN]
-    if len(order):
-        st.markdown(f"**Most nonlinear mistakes at {layer}**")
-        names = data.class_names
-        captions = [f"{names[result.labels[r]]} → {names[result.predicted[r]]}" for r in order]
-        hovers = [
-            f"test #{result.indices[r]}<br>true {names[result.labels[r]]}, predicted "
-            f"{names[result.predicted[r]]}<br>L = {result.scores[r, j]:.4g}"
-            for r in order
+    rows = worst_mistakes(result, layer, SHOWN)
+    if len(rows):
+        st.markdown(f"**Most nonlinear mistakes at {md(layer)}**")
+        names, j = data.class_names, result.layer_names.index(layer)
+        true, said = result.labels[rows], result.predicted[rows]
+        captions = [
+            f"#{i} · {names[t]} → {names[p]}"
+            for i, t, p in zip(result.indices[rows], true, said, strict=True)
         ]
-        chart(
-            image_grid(data.x_test[result.indices[order]], captions, hovers),
-            f"mistake_images_{tag}",
-            f"mistakes images {layer}",
-        )
-        if tag == "final":
-            instance_links(result.indices[order].tolist(), run_key)
+        hovers = [
+            f"test #{result.indices[r]}\ntrue {names[result.labels[r]]}, predicted "
+            f"{names[result.predicted[r]]}\nL = {result.scores[r, j]:.4g}"
+            for r in rows
+        ]
+        grid = image_grid(data.x_test[result.indices[rows]], captions, hovers)
+        chart(grid, f"mistake_images_{tag}", f"mistakes images {layer}", downloads=False)
+        instance_links(np.asarray(result.indices[rows]).tolist(), plan.key, sel)
+        chart_downloads(grid, f"mistake_images_{tag}", f"mistakes images {layer}")
     st.dataframe(summary.table, hide_index=True)
 
 
+def render(result: RunResult, tag: str) -> None:
+    if tag == "live":
+        st.caption(f"{len(result.indices)} instances scored; the view comes when all are in.")
+        return
+    (regression_view if data.task == "regression" else classifier_view)(result, tag)
+
+
 chart_col, notes = st.columns([3, 1])
-notes.markdown(NOTES.format(**teaching_layers(handle.model)))
+notes.markdown(mistakes_notes(teaching(handle, data)))
 with chart_col:
-    config = RunConfig(measure=measure, n_instances=int(instances))
-    run_key = run_key_for(data, handle.fingerprint, config)
-    run_panel(data, handle, config, render, key="mistakes", page="mistakes")
+    run_panel(plan, render, key="mistakes", page="mistakes")

@@ -20,7 +20,7 @@ def linearity_home(tmp_path, monkeypatch):
 @pytest.fixture
 def tiny_dataset(linearity_home) -> str:
     """Three classes of 8x8 images told apart by brightness, saved as a user .npz dataset."""
-    from linearity_core.data.datasets import save_user_npz
+    from linearity_core.service.catalog import accept_dataset
 
     rng = np.random.default_rng(0)
     y_train, y_test = np.arange(90) % 3, np.arange(30) % 3
@@ -35,7 +35,7 @@ def tiny_dataset(linearity_home) -> str:
         y_test=y_test,
         class_names=np.array(["dark", "mid", "bright"]),
     )
-    return save_user_npz(buffer.getvalue(), "tiny.npz")
+    return accept_dataset(buffer.getvalue(), "tiny.npz")
 
 
 @pytest.fixture

@@ -11,9 +11,6 @@ from linearity_core.measure.results import RunResult
 # Below this many mistakes (or correct answers) an AUROC says little; the view says so.
 MIN_MISTAKES = 10
 BOOTSTRAP = 1000
-# A layer whose scores all stay below this is linear up to float error: its ranking is
-# rounding noise, so it gets no AUROC rather than a spurious one.
-LINEAR_TOL = 1e-5
 
 
 def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -78,10 +75,11 @@ def mistake_summary(result: RunResult, seed: int = 0, n_boot: int = BOOTSTRAP) -
     when the 95% interval excludes 0.5. Needs a classifier's predictions.
     """
     wrong = result.predicted != result.labels  # (n,)
+    linear = result.linear_layers()  # their ranking is rounding noise: no spurious AUROC
     rows = []
     for j, layer in enumerate(result.layers):
         scores = result.scores[:, j]
-        if scores.max() <= LINEAR_TOL:
+        if linear[j]:
             rows.append((layer.name, layer.kind, np.nan, np.nan, np.nan, "linear: all 0"))
             continue
         # The same resamples for every layer: layers with equal scores get equal intervals.

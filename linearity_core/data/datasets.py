@@ -1,27 +1,24 @@
-"""Dataset registry and loaders: Fashion-MNIST (the default), MNIST, CIFAR-10, user npz.
+"""Loaded datasets: Fashion-MNIST (the default), MNIST, CIFAR-10, MNIST-1D and the
+user's own, fingerprinted once and kept in a small cache.
 
-Every loader returns images as float32 in [0, 1] with a channel axis, and int labels.
+Images come as float32 in [0, 1] with a channel axis, signals as float32 ``(n, length)``,
+with int labels. A regression dataset (float targets) keeps its targets and labels each
+item by the quarter of the training targets it falls in, so the per-class views show
+how linearity changes from low to high targets.
 """
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-from linearity_core.data.npz import NpzArrays, read_npz
-from linearity_core.data.sources import (
-    CIFAR10_CLASSES,
-    FASHION_CLASSES,
-    KERAS_CACHE,
-    Arrays,
-    find_fashion_dir,
-    keras_cached,
-    keras_loader,
-    load_fashion_mnist,
-)
+from linearity_core.data.npz import NpzArrays
+from linearity_core.data.registry import USER_PREFIX, DatasetSpec, list_datasets
+from linearity_core.data.sources import Arrays
 from linearity_core.errors import LinearityError
 from linearity_core.hashing import content_hash
 from linearity_core.measure.config import RunConfig
@@ -29,19 +26,8 @@ from linearity_core.paths import linearity_home
 
 # Loaded datasets kept in memory (Fashion-MNIST as float32 is 220 MB); older ones are dropped.
 DATASET_CACHE_SIZE = 2
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """What the registry knows about a dataset before loading it."""
-
-    id: str
-    name: str
-    class_names: tuple[str, ...]
-    input_shape: tuple[int, ...]
-    load_raw: Callable[[], Arrays] = field(repr=False, compare=False)
-    available: Callable[[], bool] = field(repr=False, compare=False)
-    description: str = ""
+QUARTERS = ("lowest quarter", "second quarter", "third quarter", "highest quarter")
+Task = Literal["classification", "regression"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +40,8 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     fingerprint: str
+    t_train: np.ndarray | None = None  # a regression dataset's targets, (n,) or (n, k)
+    t_test: np.ndarray | None = None
 
     @property
     def id(self) -> str:
@@ -67,102 +55,25 @@ class Dataset:
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
 
+    @property
+    def task(self) -> Task:
+        return "regression" if self.t_train is not None else "classification"
+
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         return (self.x_test, self.y_test) if name == "test" else (self.x_train, self.y_train)
+
+    def targets(self, name: str) -> np.ndarray:
+        """A regression dataset's targets of split ``name``."""
+        found = self.t_test if name == "test" else self.t_train
+        if found is None:
+            raise LinearityError(f"{self.spec.name} is not a regression dataset")
+        return found
 
     def sampling_reference(self, config: RunConfig) -> np.ndarray:
         """What a run's samples are drawn against (the engine's ``x_reference``): grid
         takes its feature range from the run's split, knn its neighbours from the
         training set. Runs and the instance drill-down both use it, so they agree."""
         return self.split(config.split)[0] if config.measure.method == "grid" else self.x_train
-
-
-def user_datasets_dir() -> Path:
-    return linearity_home() / "datasets"
-
-
-def _npz_spec(path: Path) -> DatasetSpec:
-    def load() -> Arrays:
-        npz = read_user_npz(path)
-        return npz.x_train, npz.y_train, npz.x_test, npz.y_test
-
-    return DatasetSpec(
-        f"npz:{path.stem}", f"{path.stem} (npz)", (), (), load, path.is_file, "your own arrays"
-    )
-
-
-def read_user_npz(path: Path) -> NpzArrays:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LinearityError(
-            f"the dataset file {path.name} cannot be read ({exc.strerror}); upload it again "
-            "on the Data page"
-        ) from exc
-    try:
-        return read_npz(raw)
-    except LinearityError as exc:
-        raise LinearityError(f"{path.name}: {exc}") from exc
-
-
-BUILTIN = {
-    spec.id: spec
-    for spec in (
-        DatasetSpec(
-            "fashion_mnist",
-            "Fashion-MNIST",
-            FASHION_CLASSES,
-            (28, 28, 1),
-            load_fashion_mnist,
-            lambda: find_fashion_dir() is not None,
-            "70,000 28×28 greyscale clothing images in 10 classes",
-        ),
-        DatasetSpec(
-            "mnist",
-            "MNIST",
-            tuple(str(i) for i in range(10)),
-            (28, 28, 1),
-            keras_loader("mnist"),
-            keras_cached(KERAS_CACHE / "mnist.npz"),
-            "70,000 28×28 handwritten digits (Keras download)",
-        ),
-        DatasetSpec(
-            "cifar10",
-            "CIFAR-10",
-            CIFAR10_CLASSES,
-            (32, 32, 3),
-            keras_loader("cifar10"),
-            keras_cached(KERAS_CACHE / "cifar-10-batches-py"),
-            "60,000 32×32 colour images in 10 classes (Keras download)",
-        ),
-    )
-}
-
-
-def list_datasets() -> dict[str, DatasetSpec]:
-    """Built-in datasets, then the user's saved ``.npz`` datasets."""
-    user = {}
-    if user_datasets_dir().is_dir():
-        user = {s.id: s for s in map(_npz_spec, sorted(user_datasets_dir().glob("*.npz")))}
-    return {**BUILTIN, **user}
-
-
-def save_user_npz(data: bytes, name: str) -> str:
-    """Validate and keep an uploaded ``.npz``; returns its dataset id.
-
-    The file is parsed once: the dataset it makes goes straight into the cache.
-    """
-    npz = read_npz(data)
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(name).stem)[:40] or "data"
-    stem = f"{stem}-{content_hash(data, length=8)}"
-    user_datasets_dir().mkdir(parents=True, exist_ok=True)
-    path = user_datasets_dir() / f"{stem}.npz"
-    path.write_bytes(data)
-    spec = _npz_spec(path)
-    _CACHE.put(
-        spec.id, _dataset(spec, npz.class_names, (npz.x_train, npz.y_train, npz.x_test, npz.y_test))
-    )
-    return spec.id
 
 
 def to_float_images(x: np.ndarray) -> np.ndarray:
@@ -176,6 +87,31 @@ def fingerprint(arrays: Arrays) -> str:
     return content_hash(*arrays, length=16)
 
 
+def quarter_labels(train: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """The quarter of the training targets (first column) each target falls in, 0..3.
+
+    >>> quarter_labels(np.arange(8.0), np.array([0.0, 3.5, 7.0])).tolist()
+    [0, 2, 3]
+    """
+    bounds = np.quantile(train.reshape(len(train), -1)[:, 0], [0.25, 0.5, 0.75])
+    return np.searchsorted(bounds, targets.reshape(len(targets), -1)[:, 0], side="right")
+
+
+def make_dataset(spec: DatasetSpec, arrays: NpzArrays) -> Dataset:
+    """A dataset from validated arrays: classes, or regression targets."""
+    raw = (arrays.x_train, arrays.y_train, arrays.x_test, arrays.y_test)
+    x_train, x_test = to_float_images(arrays.x_train), to_float_images(arrays.x_test)
+    shaped = replace(spec, input_shape=tuple(x_train.shape[1:]))
+    if arrays.regression:
+        t_train, t_test = arrays.y_train, arrays.y_test
+        y_train, y_test = quarter_labels(t_train, t_train), quarter_labels(t_train, t_test)
+        spec = replace(shaped, class_names=QUARTERS)
+        return Dataset(spec, x_train, y_train, x_test, y_test, fingerprint(raw), t_train, t_test)
+    spec = replace(shaped, class_names=arrays.class_names)
+    y_train, y_test = arrays.y_train.astype(np.int64), arrays.y_test.astype(np.int64)
+    return Dataset(spec, x_train, y_train, x_test, y_test, fingerprint(raw))
+
+
 class DatasetCache:
     """The most recently used datasets, at most ``size``; one load per id at a time."""
 
@@ -184,7 +120,7 @@ class DatasetCache:
         self._items: OrderedDict[tuple[Path, str], Dataset] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, dataset_id: str, load: Callable[[], "Dataset"]) -> "Dataset":
+    def get(self, dataset_id: str, load: Callable[[], Dataset]) -> Dataset:
         key = (linearity_home(), dataset_id)  # user datasets live in a home
         with self._lock:  # loads are rare and big: two sessions must not load one twice
             if key not in self._items:
@@ -194,7 +130,7 @@ class DatasetCache:
                 self._items.popitem(last=False)
             return self._items[key]
 
-    def put(self, dataset_id: str, dataset: "Dataset") -> None:
+    def put(self, dataset_id: str, dataset: Dataset) -> None:
         self.get(dataset_id, lambda: dataset)
 
     def clear(self) -> None:
@@ -205,31 +141,14 @@ class DatasetCache:
 _CACHE = DatasetCache(DATASET_CACHE_SIZE)
 
 
-def _dataset(spec: DatasetSpec, class_names: tuple[str, ...], raw: Arrays) -> Dataset:
-    x_train, y_train, x_test, y_test = raw
-    x_train, x_test = to_float_images(x_train), to_float_images(x_test)
-    spec = DatasetSpec(
-        spec.id,
-        spec.name,
-        class_names,
-        tuple(x_train.shape[1:]),
-        spec.load_raw,
-        spec.available,
-        spec.description,
-    )
-    return Dataset(
-        spec, x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), fingerprint(raw)
-    )
-
-
 def load_dataset(dataset_id: str) -> Dataset:
     """The dataset, loaded, converted and fingerprinted once and then kept in a small cache.
 
     Parameters
     ----------
     dataset_id
-        A built-in id (``fashion_mnist``, ``mnist``, ``cifar10``) or ``npz:NAME`` for a
-        user's dataset; ``list_datasets()`` names them all.
+        A built-in id (``fashion_mnist``, ``mnist``, ``cifar10``, ``mnist1d``) or
+        ``npz:NAME`` for a user's dataset; ``list_datasets()`` names them all.
     """
     specs = list_datasets()
     if dataset_id not in specs:
@@ -237,14 +156,22 @@ def load_dataset(dataset_id: str) -> Dataset:
     spec = specs[dataset_id]
 
     def load() -> Dataset:
-        if dataset_id.startswith("npz:"):
-            npz = read_user_npz(user_datasets_dir() / f"{dataset_id[4:]}.npz")
-            return _dataset(
-                spec, npz.class_names, (npz.x_train, npz.y_train, npz.x_test, npz.y_test)
-            )
-        return _dataset(spec, spec.class_names, spec.load_raw())
+        if dataset_id.startswith(USER_PREFIX):
+            from linearity_core.data.user import read_user_dataset
+
+            return make_dataset(spec, read_user_dataset(dataset_id))
+        x_train, y_train, x_test, y_test = spec.load_raw()
+        raw = NpzArrays(x_train, y_train.reshape(-1), x_test, y_test.reshape(-1), spec.class_names)
+        return make_dataset(spec, raw)
 
     return _CACHE.get(dataset_id, load)
+
+
+def remember_dataset(dataset_id: str, arrays: NpzArrays) -> Dataset:
+    """Put a just-uploaded dataset into the cache, so it is not read back at once."""
+    dataset = make_dataset(list_datasets()[dataset_id], arrays)
+    _CACHE.put(dataset_id, dataset)
+    return dataset
 
 
 def clear_dataset_cache() -> None:
@@ -265,7 +192,8 @@ def select_instances(
     """
     rng = np.random.default_rng(seed)
     if per_class is None:
-        assert n_instances is not None
+        if n_instances is None:
+            raise LinearityError("give n_instances or per_class")
         return rng.choice(len(labels), size=min(n_instances, len(labels)), replace=False)
     chosen = [rng.permutation(np.flatnonzero(labels == c))[:per_class] for c in np.unique(labels)]
     rank = np.concatenate([np.arange(len(c)) for c in chosen])

@@ -8,6 +8,7 @@ decompression bomb is refused having cost nothing.
 
 import io
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from typing import IO
 
@@ -28,15 +29,24 @@ HEADER_READERS = {
 }
 
 
+# float32 holds magnitudes up to about 3.4e38; larger values would become inf in a model.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 @dataclass(frozen=True)
 class NpzArrays:
-    """The validated content of a user's dataset file."""
+    """The validated content of a user's dataset file: class labels, or, for regression
+    (float targets), the targets themselves with ``class_names`` empty."""
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: tuple[str, ...]
+
+    @property
+    def regression(self) -> bool:
+        return not self.class_names
 
 
 def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
@@ -115,27 +125,27 @@ def check_sizes(members: list[zipfile.ZipInfo]) -> None:
 
 
 def validate(arrays: dict[str, np.ndarray]) -> NpzArrays:
-    """Check shapes, dtypes, values and labels; labels become a flat int64 vector."""
+    """Check shapes, dtypes, values and labels. Integer labels make a classification
+    dataset (a flat int64 vector); float targets, ``(n,)`` or ``(n, k)``, a regression one."""
     for key in ("x_train", "x_test"):
-        x = arrays[key]
-        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-            raise LinearityError(f"{key} must be numeric, got dtype {x.dtype}")
-        if not 2 <= x.ndim <= 4:
-            raise LinearityError(
-                f"{key} has {x.ndim} dimensions; use (n, features), (n, h, w) or (n, h, w, c)"
-            )
-        if len(x) == 0:
-            raise LinearityError(f"{key} is empty")
-        if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
-            raise LinearityError(f"{key} contains NaN or inf values")
+        check_items(key, arrays[key])
     if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
         raise LinearityError(
             f"x_train items are {arrays['x_train'].shape[1:]} but x_test items are "
             f"{arrays['x_test'].shape[1:]}; they must match"
         )
-    labels = {key: _labels(key, arrays[key], len(arrays[f"x_{key[2:]}"])) for key in KEYS[1::2]}
+    ys = {key: arrays[key] for key in KEYS[1::2]}
+    if (
+        all(np.issubdtype(y.dtype, np.floating) for y in ys.values())
+        and "class_names" not in arrays
+    ):
+        targets = {key: _targets(key, y, len(arrays[f"x_{key[2:]}"])) for key, y in ys.items()}
+        return NpzArrays(
+            arrays["x_train"], targets["y_train"], arrays["x_test"], targets["y_test"], ()
+        )
+    labels = {key: _labels(key, y, len(arrays[f"x_{key[2:]}"])) for key, y in ys.items()}
     largest = max(int(y.max(initial=0)) for y in labels.values())
-    names = arrays.get("class_names")
+    names = _class_names(arrays.get("class_names"))
     n_classes = len(names) if names is not None else largest + 1
     if n_classes > MAX_CLASSES:
         raise LinearityError(
@@ -144,21 +154,71 @@ def validate(arrays: dict[str, np.ndarray]) -> NpzArrays:
         )
     for key, y in labels.items():
         if y.min(initial=0) < 0 or largest >= n_classes:
-            raise LinearityError(f"{key} has labels outside 0..{n_classes - 1}")
-    class_names = (
-        tuple(str(n) for n in np.ravel(names))
-        if names is not None
-        else tuple(map(str, range(n_classes)))
-    )
+            raise LinearityError(
+                f"{key} has labels outside 0..{n_classes - 1}"
+                + (f" (class_names names {n_classes} classes)" if names is not None else "")
+            )
+    class_names = names if names is not None else tuple(map(str, range(n_classes)))
     return NpzArrays(
         arrays["x_train"], labels["y_train"], arrays["x_test"], labels["y_test"], class_names
     )
 
 
+def check_items(key: str, x: np.ndarray) -> None:
+    """Items must be numeric, (n, features) to (n, h, w, c), non-empty, finite and within
+    float32's range."""
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        raise LinearityError(f"{key} must be numeric, got dtype {x.dtype}")
+    if not 2 <= x.ndim <= 4:
+        raise LinearityError(
+            f"{key} has {x.ndim} dimensions; use (n, features), (n, h, w) or (n, h, w, c)"
+        )
+    if len(x) == 0:
+        raise LinearityError(f"{key} is empty")
+    if np.issubdtype(x.dtype, np.floating):
+        if not np.all(np.isfinite(x)):
+            raise LinearityError(f"{key} contains NaN or inf values")
+        if np.abs(x).max() > FLOAT32_MAX:
+            raise LinearityError(
+                f"{key} holds values up to {np.abs(x).max():.3g}, beyond float32's range "
+                f"(±{FLOAT32_MAX:.3g}) that models compute in; rescale the data"
+            )
+
+
+def _class_names(names: np.ndarray | None) -> tuple[str, ...] | None:
+    if names is None:
+        return None
+    if names.ndim != 1:
+        raise LinearityError(
+            f"class_names must be a list of names, one per class (shape (n_classes,)); it "
+            f"has shape {names.shape}"
+        )
+    out = tuple(str(n) for n in names)
+    twice = [name for name, count in Counter(out).items() if count > 1]
+    if twice:
+        raise LinearityError(
+            f"class_names names {twice[0]!r} more than once; every class needs its own name"
+        )
+    return out
+
+
 def _labels(key: str, y: np.ndarray, n_items: int) -> np.ndarray:
     if not np.issubdtype(y.dtype, np.integer):
-        raise LinearityError(f"{key} must hold integer class labels, got dtype {y.dtype}")
+        raise LinearityError(
+            f"{key} must hold integer class labels, got dtype {y.dtype}; float targets make a "
+            "regression dataset, but then class_names must be left out"
+        )
     y = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
     if y.ndim != 1 or len(y) != n_items:
         raise LinearityError(f"{key} must be one label per item: {y.shape} for {n_items} items")
     return y.astype(np.int64)
+
+
+def _targets(key: str, y: np.ndarray, n_items: int) -> np.ndarray:
+    if y.ndim not in (1, 2) or len(y) != n_items:
+        raise LinearityError(
+            f"{key} must be one target per item, (n,) or (n, k): {y.shape} for {n_items} items"
+        )
+    if not np.all(np.isfinite(y)) or np.abs(y).max(initial=0) > FLOAT32_MAX:
+        raise LinearityError(f"{key} holds NaN, inf or values beyond float32's range")
+    return y.astype(np.float64)

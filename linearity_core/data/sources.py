@@ -35,6 +35,7 @@ FASHION_CLASSES = (
     "Bag",
     "Ankle boot",
 )
+MNIST1D_CLASSES = tuple(str(i) for i in range(10))
 CIFAR10_CLASSES = (
     "airplane",
     "automobile",
@@ -120,3 +121,23 @@ def keras_loader(name: str) -> Callable[[], Arrays]:
 
 def keras_cached(path: Path) -> Callable[[], bool]:
     return path.exists
+
+
+def load_mnist1d() -> Arrays:
+    """MNIST-1D as the paper made it: ``make_dataset`` with its default arguments (4,000
+    training and 1,000 test signals of length 40), built offline from the package's own
+    templates. The package seeds NumPy's global generator; it is put back afterwards."""
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as exc:
+        raise LinearityError(
+            "MNIST-1D needs the mnist1d package: pip install -r requirements.txt"
+        ) from exc
+    state = np.random.get_state()  # noqa: NPY002 - the package seeds the global generator
+    try:
+        data = make_dataset(get_dataset_args())
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    x_train, x_test = (np.asarray(data[k], np.float32) for k in ("x", "x_test"))
+    y_train, y_test = (np.asarray(data[k], np.int64) for k in ("y", "y_test"))
+    return x_train, y_train, x_test, y_test

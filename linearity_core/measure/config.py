@@ -99,6 +99,7 @@ class RunConfig:
     layers: tuple[str, ...] | None = None
     logits: bool = False
     split: Literal["test", "train"] = "test"
+    output: str | None = None  # which output of a multi-output model; None: the first
 
     def __post_init__(self) -> None:
         if self.n_instances is None and self.per_class is None:

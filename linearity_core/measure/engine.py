@@ -7,36 +7,50 @@ a snapshot holding exactly the finished instances. A run can be stopped between 
 (its result is then partial) and resumed later from such a partial result.
 """
 
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
 from linearity_core.errors import LinearityError
 from linearity_core.measure.config import MeasureConfig, RunConfig
 from linearity_core.measure.executors import ChunkPlan, ChunkWork, Executor, LocalExecutor
-from linearity_core.measure.linearity import check_input_shape, check_instances
-from linearity_core.measure.probes import ensure_built, layer_probe, model_input_shape
+from linearity_core.measure.forward import check_instances
+from linearity_core.measure.probes import Probe, layer_probe
 from linearity_core.measure.results import RunResult, Timings
+from linearity_core.measure.run_arrays import Provenance, RunArrays
 from linearity_core.measure.sampling import KnnIndex, infer_feature_range
 
-# Activations of one chunk stay under this; peak memory is then flat in the instance count.
-DEFAULT_MEMORY_BUDGET = 512 * 2**20
 # Small models would fit a whole run in one chunk; cap it so progress stays visible.
 MAX_CHUNK = 256
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """What a run is about, for people: dataset id, model label and class names."""
+def default_memory_budget() -> int:
+    """Bytes one chunk's activations may take: ``$LINEARITY_MEMORY_MB``, default 512 MB.
+    Peak memory is then flat in the instance count."""
+    raw = os.environ.get("LINEARITY_MEMORY_MB", "512")
+    try:
+        return max(1, int(float(raw) * 2**20))
+    except ValueError:
+        raise LinearityError(f"LINEARITY_MEMORY_MB must be a number, got {raw!r}") from None
 
-    dataset: str = ""
-    model: str = ""
-    class_names: tuple[str, ...] = ()
+
+def chunk_size_for(probe: Probe, budget: int) -> int:
+    """Instances per chunk within ``budget``; refused when even one does not fit."""
+    need = probe.bytes_per_instance()
+    if need > budget:
+        raise LinearityError(
+            f"one instance needs about {need / 2**20:,.0f} MB in a chunk ({probe.key.per_instance} "
+            f"forward inputs through every layer), more than the memory budget of "
+            f"{budget / 2**20:,.0f} MB; use fewer samples or smaller inputs, or raise "
+            "LINEARITY_MEMORY_MB"
+        )
+    return min(MAX_CHUNK, max(1, budget // need))
 
 
 @dataclass(frozen=True)
@@ -77,12 +91,13 @@ def run_linearity(
     indices: Sequence[int] | np.ndarray | None = None,
     feature_range: np.ndarray | None = None,
     x_reference: np.ndarray | None = None,
-    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    targets: np.ndarray | None = None,
+    memory_budget: int | None = None,
     chunk_size: int | None = None,
     should_stop: Callable[[], bool] | None = None,
     resume: RunResult | None = None,
     executor: Executor | None = None,
-    about: Provenance = Provenance(),
+    about: Provenance | None = None,
 ) -> Iterator[RunProgress]:
     """Score every selected layer of ``model`` around each instance of ``x``, streaming.
 
@@ -91,7 +106,8 @@ def run_linearity(
     Parameters
     ----------
     model
-        A Keras model with one input; an unbuilt Sequential is built for ``x``.
+        A Keras model with one input (Sequential, functional, nested; ``None``
+        dimensions take ``x``'s shape), or an ``OnnxModel``.
     x, labels
         The instances ``(n, *input_shape)`` and their true labels ``(n,)``.
     config
@@ -102,6 +118,9 @@ def run_linearity(
     feature_range, x_reference
         Grid sampling's per-feature ``(min, max)``, or the reference set it is inferred
         from; knn takes its neighbours from ``x_reference``.
+    targets
+        A regression dataset's targets ``(n,)`` or ``(n, k)``: each instance's
+        prediction error is recorded beside its scores.
     memory_budget, chunk_size
         Chunks are sized so that their activations fit ``memory_budget`` bytes, unless
         ``chunk_size`` fixes the number of instances per chunk.
@@ -116,9 +135,7 @@ def run_linearity(
         Dataset, model and class names recorded in the result.
     """
     started, created = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
-    x = check_instances(x)
-    ensure_built(model, x.shape[1:])
-    check_input_shape(x, model_input_shape(model))
+    x = check_instances(x, float32=True)
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
     idx = np.arange(len(x)) if indices is None else np.asarray(indices, dtype=np.int64)
     if len(labels) != len(x) or len(idx) != len(x):
@@ -128,54 +145,43 @@ def run_linearity(
     plan = chunk_plan(x, idx, config.measure, feature_range, x_reference)
     probe = layer_probe(model, config, x.shape[1:])
     n = len(x)
-    chunk = chunk_size or min(MAX_CHUNK, max(1, memory_budget // probe.bytes_per_instance()))
-    chunk = min(chunk, n)
+    budget = memory_budget or default_memory_budget()
+    chunk = min(chunk_size or chunk_size_for(probe, budget), n)
     bounds = chunk_bounds(n, chunk)
-    scores = np.zeros((n, len(probe.layers)), dtype=np.float64)
-    predicted = np.full(n, -1, dtype=np.int64)
-    done = np.zeros(n, dtype=bool)
+    arrays = RunArrays.empty(n, len(probe.layers))
+    earlier = Timings(sittings=0)
     if resume is not None:
-        _restore(resume, config, idx, scores, predicted, done)
-    todo = [(a, b) for a, b in bounds if not done[a:b].all()]
-    timings = {"sampling": 0.0, "forward": 0.0}
-    chunks_done = len(bounds) - len(todo)
+        arrays.restore(resume, config, idx)
+        earlier = resume.timings
+    todo = [(a, b) for a, b in bounds if not arrays.done[a:b].all()]
+    timings = {"sampling": earlier.sampling_s, "forward": earlier.forward_s}
+    chunks_done, resumed_with = len(bounds) - len(todo), int(arrays.done.sum())
+    y_true = None if targets is None else np.asarray(targets, np.float64).reshape(n, -1)
 
     def snapshot(*, stopped: bool) -> RunProgress:
-        elapsed = time.perf_counter() - started
-        n_done = int(done.sum())
-        eta = elapsed / n_done * (n - n_done) if n_done else None
-        rows = np.flatnonzero(done)
-        result = RunResult(
-            config=config,
-            indices=idx[rows],
-            labels=labels[rows],
-            predicted=predicted[rows],
-            scores=scores[rows],
-            layers=probe.layers,
-            timings=Timings(elapsed, timings["sampling"], timings["forward"], chunks_done, chunk),
-            partial=n_done < n,
-            n_planned=n,
-            dataset=about.dataset,
-            model=about.model,
-            class_names=tuple(about.class_names),
-            created_at=created,
+        sitting = time.perf_counter() - started
+        n_done = int(arrays.done.sum())
+        scored_now = n_done - resumed_with  # the rate of this sitting gives the ETA
+        eta = sitting / scored_now * (n - n_done) if scored_now else None
+        total = earlier.total_s + sitting
+        spent = Timings(
+            total, timings["sampling"], timings["forward"], chunks_done, chunk, earlier.sittings + 1
         )
+        result = arrays.result(config, idx, labels, probe, spent, about or Provenance(), created)
         finished = n_done == n or stopped
         return RunProgress(
-            chunks_done, len(bounds), n_done, n, elapsed, eta, result, finished, stopped
+            chunks_done, len(bounds), n_done, n, total, eta, result, finished, stopped
         )
 
     stop = should_stop or (lambda: False)
     work = ChunkWork(plan, probe, todo, stop)
     for part in (executor or LocalExecutor()).map_chunks(work):
-        scores[part.start : part.stop] = part.scores
-        predicted[part.start : part.stop] = part.predicted
-        done[part.start : part.stop] = True
+        arrays.put(part, None if y_true is None else y_true[part.start : part.stop])
         timings["sampling"] += part.sampling_s
         timings["forward"] += part.forward_s
         chunks_done += 1
         yield snapshot(stopped=False)
-    if not done.all():
+    if not arrays.done.all():
         yield snapshot(stopped=True)
     elif not todo:  # everything came from ``resume``: still one final snapshot
         yield snapshot(stopped=False)
@@ -202,28 +208,22 @@ def chunk_plan(
     return ChunkPlan(x, idx, measure, np.asarray(feature_range, np.float64))
 
 
-def _restore(
-    resume: RunResult,
-    config: RunConfig,
-    idx: np.ndarray,
-    scores: np.ndarray,
-    predicted: np.ndarray,
-    done: np.ndarray,
-) -> None:
-    """Mark the instances of a partial result of this run as done, with their scores."""
-    if resume.config != config or resume.scores.shape[1] != scores.shape[1]:
-        raise LinearityError("the partial result to resume comes from another run")
-    position = {int(i): k for k, i in enumerate(idx)}
-    rows = np.array([position.get(int(i), -1) for i in resume.indices], dtype=np.int64)
-    if (rows < 0).any():
-        raise LinearityError("the partial result to resume has instances this run does not")
-    scores[rows] = resume.scores
-    predicted[rows] = resume.predicted
-    done[rows] = True
+class RunOptions(TypedDict, total=False):
+    """The keyword arguments ``compute_run`` passes on to ``run_linearity``."""
+
+    indices: Sequence[int] | np.ndarray | None
+    feature_range: np.ndarray | None
+    x_reference: np.ndarray | None
+    targets: np.ndarray | None
+    memory_budget: int | None
+    chunk_size: int | None
+    executor: Executor | None
+    about: Provenance | None
 
 
-def compute_run(*args: Any, **kwargs: Any) -> RunResult:
-    """Run to the end and return the final result (no progress reporting); takes
-    ``run_linearity``'s arguments."""
-    last = deque(run_linearity(*args, **kwargs), maxlen=1)
-    return last[0].result
+def compute_run(
+    model: Any, x: np.ndarray, labels: np.ndarray, config: RunConfig, **options: Unpack[RunOptions]
+) -> RunResult:
+    """Run to the end and return the final result (no progress reporting); the options
+    are ``run_linearity``'s."""
+    return deque(run_linearity(model, x, labels, config, **options), maxlen=1)[0].result

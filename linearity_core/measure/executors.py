@@ -13,17 +13,17 @@ from typing import Protocol
 import numpy as np
 
 from linearity_core.measure.config import MeasureConfig
-from linearity_core.measure.linearity import forward_inputs, sampler
-from linearity_core.measure.probes import LayerProbe
+from linearity_core.measure.forward import forward_inputs, sampler
+from linearity_core.measure.probes import Probe, ProbeOutput
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """Scores ``(c, n_layers)`` and predicted labels ``(c,)`` of ``x[start:stop]``."""
+    """What the probe made of ``x[start:stop]`` and the predicted labels ``(c,)``."""
 
     start: int
     stop: int
-    scores: np.ndarray
+    out: ProbeOutput
     predicted: np.ndarray
     sampling_s: float = 0.0
     forward_s: float = 0.0
@@ -70,7 +70,7 @@ class ChunkWork:
     them, their ``(start, stop)`` bounds, and when to stop (polled between chunks)."""
 
     plan: ChunkPlan
-    probe: LayerProbe
+    probe: Probe
     bounds: Sequence[tuple[int, int]]
     should_stop: Callable[[], bool]
 
@@ -103,7 +103,7 @@ class LocalExecutor:
                 if k + 1 < len(bounds):
                     pending = pool.submit(prepare, *bounds[k + 1])
                 t1 = time.perf_counter()
-                scores, predicted = probe(batch)
-                yield ChunkResult(
-                    start, stop, scores, predicted, sampling_s, time.perf_counter() - t1
-                )
+                out = probe(batch)
+                forward_s = time.perf_counter() - t1
+                predicted = out.predicted(probe.predicts_labels)
+                yield ChunkResult(start, stop, out, predicted, sampling_s, forward_s)

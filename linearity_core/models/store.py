@@ -6,10 +6,14 @@ that fails any of these checks, or does not load, is retrained, never served. Tr
 N epochs stores every epoch on the way, so "1 epoch" comes free with "5 epochs".
 """
 
+import contextlib
+import errno
 import json
 import logging
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -20,8 +24,9 @@ from linearity_core.data.datasets import Dataset
 from linearity_core.errors import LinearityError
 from linearity_core.hashing import content_hash
 from linearity_core.models.architectures import ARCHITECTURES
+from linearity_core.models.payload import model_fingerprint
 from linearity_core.models.training import TrainingProgress, train
-from linearity_core.paths import atomic_write, linearity_home
+from linearity_core.paths import linearity_home
 
 log = logging.getLogger(__name__)
 
@@ -53,54 +58,14 @@ class ModelRef:
         return ModelRef(self.arch, self.dataset, epoch, self.seed)
 
 
-def model_fingerprint(model: Any) -> str:
-    """Hash of the architecture and of every weight's name, shape and values.
+def load_keras_bytes(data: bytes) -> Any:
+    """A stored ``.keras`` file's model, loaded safely for inference."""
+    import keras
 
-    Weights alone are not enough: the seed CNN and its linear variant, built from the same
-    seed, hold identical weights but compute different functions.
-    """
-    config = json.dumps(model.get_config(), sort_keys=True, default=str)
-    weights = [part for w in model.weights for part in (w.path, w.numpy())]
-    return content_hash(config, *weights, length=16)
-
-
-def file_sha256(path: Path) -> str:
-    return content_hash(path.read_bytes())
-
-
-def describe_layers(model: Any) -> list[dict[str, Any]]:
-    """One row per layer: name, type, output shape, parameters and kind."""
-    from linearity_core.measure.probes import layer_kind
-
-    rows = []
-    for layer in model.layers:
-        try:
-            shape = str(tuple(layer.output.shape[1:]))
-        except (AttributeError, ValueError):
-            shape = "?"
-        rows.append(
-            {
-                "layer": layer.name,
-                "type": type(layer).__name__,
-                "output shape": shape,
-                "parameters": int(layer.count_params()),
-                "kind": layer_kind(layer),
-            }
-        )
-    return rows
-
-
-def teaching_layers(model: Any) -> dict[str, str]:
-    """Names for teaching notes: the first linear layer, the first activation, the output.
-
-    A kind the model lacks is described in words ("a linear layer").
-    """
-    rows = describe_layers(model)
-    first = {
-        kind: next((r["layer"] for r in rows if r["kind"] == kind), f"{article} {kind} layer")
-        for kind, article in (("linear", "a"), ("activation", "an"))
-    }
-    return {**first, "output": rows[-1]["layer"] if rows else "the output"}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        return keras.models.load_model(path, safe_mode=True, compile=False)
 
 
 def _meta_checksum(meta: dict[str, Any]) -> str:
@@ -142,43 +107,85 @@ class ModelStore:
         return self.meta(ref) is not None
 
     def load(self, ref: ModelRef) -> tuple[Any, dict[str, Any]] | None:
-        """The stored model and its metadata, or None (absent or corrupt, then removed).
+        """The stored model and its metadata, or None (absent or damaged: the next save
+        replaces it). A reader never deletes: an entry is only ever replaced whole.
 
         Loaded for inference (``compile=False``): the optimizer's state is not needed.
         """
         model_path, _ = self.paths(ref)
         meta = self.meta(ref)
-        if meta is None or not model_path.exists():
+        if meta is None:
             return None
         try:
-            if file_sha256(model_path) != meta["sha256"]:
+            data = model_path.read_bytes()  # one read: the hash and the load see one file
+            if content_hash(data) != meta["sha256"]:
                 raise ValueError("checksum mismatch")
-            import keras
-
-            model = keras.models.load_model(model_path, safe_mode=True, compile=False)
+            model = load_keras_bytes(data)
         except Exception as exc:
-            log.warning("model store: %s is corrupt (%s); it will be retrained", ref.slug, exc)
-            shutil.rmtree(model_path.parent, ignore_errors=True)
+            log.warning("model store: %s is unusable (%s); it will be retrained", ref.slug, exc)
             return None
         return model, meta
 
     def save(self, ref: ModelRef, model: Any, meta: dict[str, Any]) -> dict[str, Any]:
-        model_path, meta_path = self.paths(ref)
-        model_path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=model_path.parent) as tmp:
-            staged = Path(tmp) / "model.keras"  # keras needs the suffix
-            model.save(staged)
-            data = staged.read_bytes()
-            atomic_write(model_path, lambda fh: fh.write(data))
-        meta = {**meta, **asdict(ref), "label": ref.label, "sha256": content_hash(data)}
-        meta["checksum"] = _meta_checksum(meta)
-        atomic_write(meta_path, lambda fh: fh.write(json.dumps(meta, indent=2).encode()))
-        return meta
+        """Store the model and its metadata as one entry, atomically: both are written in a
+        new folder that is then renamed into place, so a reader sees the whole old entry
+        or the whole new one. When another process stored this ref first, its entry is
+        kept (a lost race costs the write, never a model)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{ref.slug}."))
+        try:
+            model.save(staging / "model.keras")  # keras needs the suffix
+            data = (staging / "model.keras").read_bytes()
+            meta = {**meta, **asdict(ref), "label": ref.label, "sha256": content_hash(data)}
+            meta["checksum"] = _meta_checksum(meta)
+            (staging / "meta.json").write_text(json.dumps(meta, indent=2))
+            self._put_in_place(ref, staging)
+        except OSError as exc:
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or exc
+            raise LinearityError(
+                f"{ref.label} could not be saved to {self.root} ({reason}); free some space "
+                "or set LINEARITY_HOME to a writable folder"
+            ) from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return self.meta(ref) or meta
+
+    def _put_in_place(self, ref: ModelRef, staging: Path) -> None:
+        final = self.root / ref.slug
+        if self.load_check(ref):
+            return  # another writer finished first: keep its entry
+        if final.exists():  # damaged or partial: move it aside, then replace it
+            aside = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{ref.slug}.old."))
+            with contextlib.suppress(OSError):
+                os.replace(final, aside / "entry")  # noqa: PTH105
+            shutil.rmtree(aside, ignore_errors=True)
+        try:
+            os.rename(staging, final)  # noqa: PTH104 - atomic for a whole folder
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not self.load_check(ref):
+                raise  # a real failure, not a writer that got there first
+
+    def load_check(self, ref: ModelRef) -> bool:
+        """True when a whole, verified entry of ``ref`` is in place (without loading it)."""
+        model_path, _ = self.paths(ref)
+        meta = self.meta(ref)
+        try:
+            return meta is not None and content_hash(model_path.read_bytes()) == meta["sha256"]
+        except OSError:
+            return False
 
     def list(self) -> list[dict[str, Any]]:
         """Verified metadata of every stored model."""
-        found = (self._verified(path) for path in sorted(self.root.glob("*/meta.json")))
+        paths = [p for p in sorted(self.root.glob("*/meta.json")) if p.parent.name[0] != "."]
+        found = (self._verified(path) for path in paths)
         return [meta for meta in found if meta is not None]
+
+    def tidy(self, older_than_s: float = 3600) -> None:
+        """Remove the staging folders of saves that a killed process left behind."""
+        now = time.time()
+        for folder in self.root.glob(".*"):
+            if folder.is_dir() and now - folder.stat().st_mtime > older_than_s:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def get_or_train(
         self,

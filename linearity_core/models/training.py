@@ -12,6 +12,8 @@ from linearity_core.defaults import BATCH_SIZE
 from linearity_core.errors import LinearityError
 from linearity_core.models.architectures import ARCHITECTURES, compile_for_training
 
+# The live training chart gets a loss point every this many batches.
+CURVE_EVERY = 5
 # Called with (epoch, model, history) after every epoch, e.g. to keep a checkpoint.
 EpochHook = Callable[[int, Any, dict[str, list[float]]], None]
 
@@ -28,6 +30,7 @@ class TrainingProgress:
     accuracy: float
     history: dict[str, list[float]] = field(default_factory=dict)
     epoch_end: bool = False
+    curve: tuple[tuple[float, float], ...] = ()  # (epochs so far, batch loss), from the start
 
     @property
     def fraction(self) -> float:
@@ -74,12 +77,16 @@ def _progress_callback(
             self.epoch = 0
             self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_accuracy": []}
             self.stopped = False
+            self.curve: list[tuple[float, float]] = []  # a point every few batches
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self.epoch = epoch + 1
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             logs = logs or {}
+            loss = float(logs.get("loss", np.nan))
+            if batch % CURVE_EVERY == 0 or batch + 1 == batches:
+                self.curve.append((self.epoch - 1 + (batch + 1) / batches, loss))
             if on_progress is not None:
                 on_progress(
                     TrainingProgress(
@@ -87,9 +94,10 @@ def _progress_callback(
                         epochs,
                         batch + 1,
                         batches,
-                        float(logs.get("loss", np.nan)),
+                        loss,
                         float(logs.get("accuracy", np.nan)),
                         self.copy(),
+                        curve=tuple(self.curve),
                     )
                 )
             if should_stop is not None and should_stop():
@@ -116,6 +124,7 @@ def _progress_callback(
                         self.history["accuracy"][-1],
                         self.copy(),
                         epoch_end=True,
+                        curve=tuple(self.curve),
                     )
                 )
             if on_epoch is not None:

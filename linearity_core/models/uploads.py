@@ -11,12 +11,13 @@ import io
 import json
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from linearity_core.errors import LinearityError
 from linearity_core.hashing import content_hash
-from linearity_core.paths import linearity_home
+from linearity_core.paths import atomic_write, linearity_home
 
 MAX_MODEL_BYTES = 100 * 2**20  # matches server.maxUploadSize
 # What the archive may decompress to, checked before anything is read: the config is
@@ -65,7 +66,7 @@ def check_keras_archive(raw: bytes, filename: str) -> dict[str, Any]:
             "keras.models.load_model('model.h5').save('model.keras') and upload the .keras file"
         )
     if suffix != ".keras":
-        raise LinearityError("it is not a .keras model file")
+        raise LinearityError("it is not a model file: upload a .keras or an .onnx file")
     if len(raw) > MAX_MODEL_BYTES:
         raise LinearityError(
             f"it is {len(raw) / 2**20:.0f} MB; the limit is {MAX_MODEL_BYTES // 2**20} MB"
@@ -106,27 +107,72 @@ def check_unpacked_size(archive: zipfile.ZipFile) -> None:
         )
 
 
-def load_uploaded_model(raw: bytes, filename: str, input_shape: tuple[int, ...]) -> Any:
-    """A user's ``.keras`` model, checked and safely loaded, whose input fits the dataset."""
-    check_keras_archive(raw, filename)
+def _custom_classes(config: Any) -> list[str]:
+    """Classes a config names that Keras does not know (defined in the user's own code)."""
+    import keras
+
+    known = (
+        keras.layers,
+        keras.models,
+        keras.activations,
+        keras.initializers,
+        keras.regularizers,
+        keras.constraints,
+        keras.losses,
+        keras.metrics,
+        keras.optimizers,
+        keras.dtype_policies,
+    )
+    found = []
+    for node in _walk(config):
+        cls, module = node.get("class_name"), node.get("module")
+        ours = isinstance(cls, str) and module is None and node.get("registered_name") == cls
+        if ours and cls != "__keras_tensor__" and not any(hasattr(m, str(cls)) for m in known):
+            found.append(str(cls))
+    return sorted(set(found))
+
+
+def load_keras_upload(raw: bytes, filename: str) -> Any:
+    """A user's ``.keras`` model, checked and safely loaded (its fit to data is checked by
+    ``check_pairing``)."""
+    config = check_keras_archive(raw, filename)
+    custom = _custom_classes(config)
+    if custom:
+        raise LinearityError(
+            f"it uses the layer class {custom[0]!r}, which is not part of Keras; only built-in "
+            "layers can be loaded (custom code would run on load), so rebuild the model from "
+            "built-in layers"
+        )
     import keras
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload.keras"  # Keras picks the loader by suffix
         path.write_bytes(raw)
         try:
-            model = keras.models.load_model(path, safe_mode=True, compile=False)
+            return keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as exc:
-            raise LinearityError(f"Keras could not load it: {exc}") from exc
-    try:
-        shape = tuple(model.inputs[0].shape[1:])
-    except (AttributeError, IndexError, TypeError) as exc:
-        raise LinearityError("the model has no defined input") from exc
-    if shape != tuple(input_shape):
-        raise LinearityError(
-            f"it expects inputs of shape {shape}, but the dataset's images are "
-            f"{tuple(input_shape)}; pick the matching dataset or another model"
-        )
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LinearityError(
+                f"Keras could not load it ({first[:160]}); save it again with Keras 3"
+            ) from exc
+
+
+def load_onnx_upload(raw: bytes, reading: str = "auto") -> Any:
+    """A user's ``.onnx`` model, checked and parsed (no code of it runs)."""
+    from linearity_core.measure.onnx_model import OnnxModel
+    from linearity_core.models.onnx_checks import check_onnx
+
+    check_onnx(raw)
+    return OnnxModel(raw, reading)  # type: ignore[arg-type]
+
+
+def load_uploaded_model(raw: bytes, filename: str, reading: str = "auto") -> Any:
+    """The uploaded model by its file's kind: ``.keras`` or ``.onnx``."""
+    if Path(filename).suffix.lower() == ".onnx":
+        return load_onnx_upload(raw, reading)
+    model = load_keras_upload(raw, filename)
+    if reading != "auto":
+        model.linearity_reading = reading  # part of its fingerprint: see models.payload
     return model
 
 
@@ -134,35 +180,63 @@ def uploads_dir() -> Path:
     return linearity_home() / "uploads"
 
 
-def save_upload(raw: bytes, filename: str) -> str:
-    """Keep an accepted upload under its content hash; returns its id."""
-    digest = content_hash(raw, length=12)
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{digest}.keras").write_bytes(raw)
-    (folder / f"{digest}.json").write_text(json.dumps({"filename": filename, "id": digest}))
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded model as the store keeps it."""
+
+    id: str
+    filename: str
+    reading: str = "auto"  # auto, probabilities or logits: how its output is read
+    outputs: tuple[str, ...] = ()  # its output names, the first scored by default
+
+    @property
+    def suffix(self) -> str:
+        return ".onnx" if self.filename.lower().endswith(".onnx") else ".keras"
+
+
+def save_upload(
+    raw: bytes, filename: str, reading: str = "auto", outputs: tuple[str, ...] = ()
+) -> str:
+    """Keep an accepted upload under its content hash; returns its id. The file is
+    written first and the record last, each atomically: a failed write lists nothing."""
+    digest = content_hash(raw, reading, length=12)
+    upload = Upload(digest, Path(filename).name, reading)
+    record = json.dumps(
+        {"filename": upload.filename, "id": digest, "reading": reading, "outputs": list(outputs)}
+    )
+    try:
+        atomic_write(uploads_dir() / f"{digest}{upload.suffix}", lambda fh: fh.write(raw))
+        atomic_write(uploads_dir() / f"{digest}.json", lambda fh: fh.write(record.encode()))
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno == 28 else exc.strerror or str(exc)
+        raise LinearityError(
+            f"it could not be saved ({reason}); free some space and retry"
+        ) from exc
     return digest
 
 
-def list_uploads() -> dict[str, str]:
-    """Uploaded model ids and their original file names."""
+def list_uploads() -> dict[str, Upload]:
+    """Uploaded models by id."""
     out = {}
     for meta in sorted(uploads_dir().glob("*.json")):
         try:
-            out[meta.stem] = json.loads(meta.read_text())["filename"]
-        except (OSError, ValueError, KeyError):
+            doc = json.loads(meta.read_text())
+            reading, outputs = str(doc.get("reading", "auto")), tuple(doc.get("outputs", ()))
+            out[meta.stem] = Upload(meta.stem, str(doc["filename"]), reading, outputs)
+        except (OSError, ValueError, KeyError, TypeError):
             continue
     return out
 
 
-def read_upload(upload_id: str) -> tuple[bytes, str]:
-    names = list_uploads()
-    if upload_id not in names:
+def read_upload(upload_id: str) -> tuple[bytes, Upload]:
+    uploads = list_uploads()
+    if upload_id not in uploads:
         raise LinearityError(f"no uploaded model {upload_id!r}; upload it again on the Model page")
+    upload = uploads[upload_id]
     try:
-        return (uploads_dir() / f"{upload_id}.keras").read_bytes(), names[upload_id]
+        return (uploads_dir() / f"{upload_id}{upload.suffix}").read_bytes(), upload
     except OSError as exc:
         raise LinearityError(
-            f"the file of the uploaded model {names[upload_id]} is gone ({exc.strerror}); "
+            f"the file of the uploaded model {upload.filename} is gone ({exc.strerror}); "
             "upload it again on the Model page"
         ) from exc

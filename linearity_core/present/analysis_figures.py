@@ -5,9 +5,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from linearity_core import defaults
+from linearity_core.analysis.errors import ErrorSummary
 from linearity_core.analysis.mistakes import MistakeSummary
 from linearity_core.measure.results import RunResult
-from linearity_core.present.figures import KIND_COLOURS, SCORE_LABEL, TEMPLATE, layer_heatmap
+from linearity_core.present.figures import (
+    KIND_COLOURS,
+    LAYER_COLOURS,
+    SCORE_LABEL,
+    TEMPLATE,
+    layer_colours,
+    layer_heatmap,
+    per_layer,
+)
+from linearity_core.present.text import plain, plain_all
 
 RIGHT, WRONG = "#4c78a8", "#e45756"
 
@@ -17,7 +27,7 @@ def auroc_by_layer(summary: MistakeSummary) -> go.Figure:
     t = summary.table
     fig = go.Figure(
         go.Scatter(
-            x=t["layer"],
+            x=plain_all(t["layer"]),
             y=t["auroc"],
             mode="lines+markers",
             marker={"color": [KIND_COLOURS[k] for k in t["kind"]], "size": 10},
@@ -38,7 +48,7 @@ def auroc_by_layer(summary: MistakeSummary) -> go.Figure:
         xaxis_title="layer",
         yaxis_title="AUROC (misclassified vs correct)",
     )
-    fig.update_xaxes(categoryorder="array", categoryarray=list(t["layer"]))
+    fig.update_xaxes(categoryorder="array", categoryarray=plain_all(t["layer"]))
     return fig
 
 
@@ -60,31 +70,44 @@ def mistake_histograms(result: RunResult, layer: str) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         barmode="overlay",
-        title=f"Correct vs misclassified · {layer}",
+        title=f"Correct vs misclassified · {plain(layer)}",
         xaxis_title=SCORE_LABEL,
         yaxis_title="density",
     )
     return fig
 
 
-def sweep_lines(frame: pd.DataFrame, breaks: pd.DataFrame) -> go.Figure:
-    """Mean linearity against epsilon, log-log, one line per layer coloured by kind."""
+def sweep_lines(frame: pd.DataFrame, rates: pd.DataFrame) -> go.Figure:
+    """Mean linearity against epsilon, log-log, one line (and colour) per layer. A linear
+    layer (float noise at every ε, by the one relative rule) is 0: it has no point on a
+    log axis and is named in the legend instead."""
     fig = go.Figure()
-    breaks_at = dict(zip(breaks["layer"], breaks["breaks_at"], strict=True))
-    for _, group in frame.groupby("layer_index", sort=True):
+    slopes = dict(zip(rates["layer"], rates["slope"], strict=True))
+    for k, (_, group) in enumerate(frame.groupby("layer_index", sort=True)):
         group = group.sort_values("epsilon")
-        name, kind = group["layer"].iloc[0], group["kind"].iloc[0]
-        at = breaks_at.get(name, np.nan)
+        name, kind = plain(group["layer"].iloc[0]), group["kind"].iloc[0]
+        colour = LAYER_COLOURS[k % len(LAYER_COLOURS)]
+        if bool(group["linear"].all()):
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    name=f"{name} (linear: 0)",
+                    marker={"color": colour, "symbol": "line-ew-open"},
+                )
+            )
+            continue
+        slope = slopes.get(group["layer"].iloc[0], np.nan)
         fig.add_trace(
             go.Scatter(
                 x=group["epsilon"],
-                y=group["mean"].clip(lower=1e-12),
+                y=group["mean"].where(~group["linear"]),
                 mode="lines+markers",
                 name=name,
-                line={"color": KIND_COLOURS[kind]},
-                legendgroup=kind,
+                line={"color": colour},
                 hovertemplate=f"{name} ({kind})<br>ε %{{x:.4g}}: L %{{y:.4g}}"
-                + ("" if np.isnan(at) else f"<br>leaves ±10% at ε ≈ {at:.3g}")
+                + ("" if np.isnan(slope) else f"<br>grows like ε^{slope:.2f}")
                 + "<extra></extra>",
             )
         )
@@ -105,9 +128,9 @@ def evolution_bars(epochs: tuple[int, ...], results: list[RunResult]) -> go.Figu
 
     def bars(summary: pd.DataFrame) -> go.Bar:
         return go.Bar(
-            x=summary["layer"],
+            x=plain_all(summary["layer"]),
             y=summary["mean"],
-            marker_color=[KIND_COLOURS[k] for k in summary["kind"]],
+            marker_color=layer_colours(results[0], summary["kind"], summary["layer"]),
             error_y={"type": "data", "array": summary["sem"], "visible": True},
         )
 
@@ -162,8 +185,10 @@ def evolution_bars(epochs: tuple[int, ...], results: list[RunResult]) -> go.Figu
 def evolution_heatmap(epochs: tuple[int, ...], results: list[RunResult]) -> go.Figure:
     """Mean linearity for every (layer, epoch)."""
     table = np.stack([r.layer_summary()["mean"].to_numpy() for r in results], axis=1)
-    fig = layer_heatmap(table, [str(e) for e in epochs], list(results[0].layer_names), "epoch")
-    fig.update_layout(title="Layer × epoch")
+    fig = layer_heatmap(
+        per_layer(table), [str(e) for e in epochs], plain_all(results[0].layer_names), "epoch", True
+    )
+    fig.update_layout(title="Layer × epoch (each layer to its largest)")
     return fig
 
 
@@ -175,5 +200,18 @@ def accuracy_curve(epochs: tuple[int, ...], accuracies: list[float]) -> go.Figur
         xaxis_title="epoch",
         yaxis={"title": "accuracy", "range": [0, 1]},
         height=320,
+    )
+    return fig
+
+
+def error_quarters(summary: ErrorSummary, layer: str) -> go.Figure:
+    """A regressor's mean score at ``layer`` for each quarter of the prediction error."""
+    rows = summary.by_quarter[summary.by_quarter["layer"] == layer]
+    fig = go.Figure(go.Bar(x=rows["quarter"], y=rows["mean"], marker_color="#72b7b2"))
+    fig.update_layout(
+        template=TEMPLATE,
+        title=f"Linearity by prediction error · {plain(layer)}",
+        xaxis_title="instances by their prediction error",
+        yaxis_title=SCORE_LABEL,
     )
     return fig

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from linearity_core.errors import LinearityError
 
 ImageFormat = Literal["png", "svg"]
+SLIDE_WIDTH = 1920  # PNG downloads are drawn this wide: full-screen on a 1080p projector
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 TIMEOUT_S = 60
 _lock = threading.Lock()
@@ -55,6 +56,12 @@ def _ensure_server() -> None:
     _started = True
 
 
+def standalone_html(fig: Any) -> str:
+    """The figure as one interactive HTML file with plotly.js inlined (no CDN), so it
+    opens and draws with no network, like the run report."""
+    return str(fig.to_html(include_plotlyjs=True, full_html=True))
+
+
 def figure_image(
     fig: Any, fmt: ImageFormat = "png", width: int | None = None, height: int | None = None
 ) -> bytes:
@@ -67,7 +74,8 @@ def figure_image(
     fmt
         ``"png"`` or ``"svg"``.
     width, height
-        Pixels; default the figure's own layout size, else Plotly's 700 x 500.
+        Pixels; default the figure's own layout size, else Plotly's 700 x 500. With only
+        ``width``, the height keeps the figure's proportions.
     """
     problem = export_unavailable()
     if problem:
@@ -77,7 +85,11 @@ def figure_image(
     opts: dict[str, Any] = {"format": fmt}
     if width:
         opts["width"] = width
-    if height:
+        layout = getattr(fig, "layout", None)
+        own_w = getattr(layout, "width", None) or 700
+        own_h = getattr(layout, "height", None) or 500
+        opts["height"] = height or round(own_h * width / own_w)
+    elif height:
         opts["height"] = height
     with _lock:  # one browser tab: exports from several sessions take turns
         _ensure_server()

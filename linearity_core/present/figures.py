@@ -1,6 +1,10 @@
-"""Pure figure builders: a result in, a Plotly figure out. Nothing is recomputed here."""
+"""Pure figure builders: a result in, a Plotly figure out. Nothing is recomputed here.
 
-from collections.abc import Sequence
+Names that come from data or uploads (layers, classes, models) are shown as text
+(``present.text.plain``). Scores are the raw measure (alibi's) or the scale-free one.
+"""
+
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -8,8 +12,10 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from linearity_core.measure.results import RunResult
+from linearity_core.measure.results import Measure, RunResult
+from linearity_core.present.text import plain, plain_all
 
+# One colour per layer kind, on every chart; the output layer is red everywhere.
 KIND_COLOURS = {
     "linear": "#4c78a8",
     "activation": "#f58518",
@@ -18,32 +24,42 @@ KIND_COLOURS = {
     "other": "#9d755d",
 }
 OUTPUT_COLOUR = "#e45756"
+# One colour per layer where lines are told apart by layer (the Epsilon chart).
+LAYER_COLOURS = px.colors.qualitative.Dark24
 COMPARE_COLOURS = ("#4c78a8", "#f58518")
 TEMPLATE = "plotly_white"
 SCORE_LABEL = "linearity L (lower = more linear)"
+LABELS: dict[str, str] = {
+    "raw": SCORE_LABEL,
+    "relative": "scale-free L (L / spread of the layer's outputs)",
+}
 
 
-def _progress_note(result: RunResult) -> str:
+def progress_note(result: RunResult) -> str:
     if result.partial:
         return f" · {len(result.indices)} of {result.n_planned} instances"
     return f" · {len(result.indices)} instances"
 
 
-def layer_bars(result: RunResult, title: str | None = None) -> go.Figure:
-    """Mean linearity per layer with standard-error bars; colour = layer kind, output in red."""
-    summary = result.layer_summary()
+def layer_colours(result: RunResult, kinds: Iterable[str], names: Iterable[str]) -> list[str]:
     output = result.output_layer
-    colours = [
-        OUTPUT_COLOUR if name == output else KIND_COLOURS[kind]
-        for name, kind in zip(summary["layer"], summary["kind"], strict=True)
+    return [
+        OUTPUT_COLOUR if n == output else KIND_COLOURS[k] for n, k in zip(names, kinds, strict=True)
     ]
+
+
+def layer_bars(result: RunResult, title: str | None = None, measure: Measure = "raw") -> go.Figure:
+    """Mean linearity per layer with standard-error bars; colour = layer kind, output in red."""
+    summary = result.layer_summary(measure)
+    names = plain_all(summary["layer"])
+    reads = np.where(summary["linear"], "linear: float noise", summary["kind"])
     fig = go.Figure(
         go.Bar(
-            x=summary["layer"],
+            x=names,
             y=summary["mean"],
-            marker_color=colours,
+            marker_color=layer_colours(result, summary["kind"], summary["layer"]),
             error_y={"type": "data", "array": summary["sem"], "visible": True},
-            customdata=np.stack([summary["kind"], summary["std"], summary["n"]], axis=1),
+            customdata=np.stack([reads, summary["std"], summary["n"]], axis=1),
             hovertemplate="<b>%{x}</b> (%{customdata[0]})<br>mean %{y:.4g} ± %{error_y.array:.2g}"
             "<br>std %{customdata[1]:.3g}, n = %{customdata[2]}<extra></extra>",
             name="mean L",
@@ -56,38 +72,43 @@ def layer_bars(result: RunResult, title: str | None = None) -> go.Figure:
     fig.add_trace(go.Bar(x=[None], y=[None], marker_color=OUTPUT_COLOUR, name="output layer"))
     fig.update_layout(
         template=TEMPLATE,
-        title=(title or "Linearity per layer") + _progress_note(result),
+        title={"text": plain(title or "Linearity per layer") + progress_note(result)},
         xaxis_title="layer",
-        yaxis_title=SCORE_LABEL,
+        yaxis_title=LABELS[measure],
         bargap=0.25,
         barmode="overlay",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        margin={"t": 80},
+        legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"t": 60},
     )
-    fig.update_xaxes(categoryorder="array", categoryarray=list(summary["layer"]))
+    fig.update_xaxes(categoryorder="array", categoryarray=names)
     return fig
 
 
-def class_histograms(result: RunResult, layer: str, bins: int = 30) -> go.Figure:
+def class_histograms(
+    result: RunResult, layer: str, bins: int = 30, measure: Measure = "raw"
+) -> go.Figure:
     """One histogram per class (facets with shared axes) of a layer's scores."""
     frame = result.to_frame()
-    frame = frame[frame["layer"] == layer]
-    order = [result.class_name(c) for c in sorted(set(result.labels.tolist()))]
+    frame = frame[frame["layer"] == layer].assign(
+        value=lambda f: f["relative" if measure == "relative" else "score"],
+        class_name=lambda f: plain_all(f["class_name"]),
+    )
+    order = [plain(result.class_name(c)) for c in sorted(set(result.labels.tolist()))]
     wrap = 5 if len(order) > 6 else len(order) or 1
     fig = px.histogram(
         frame,
-        x="score",
+        x="value",
         facet_col="class_name",
         facet_col_wrap=wrap,
         nbins=bins,
         category_orders={"class_name": order},
         template=TEMPLATE,
-        color_discrete_sequence=["#4c78a8"],
+        color_discrete_sequence=[KIND_COLOURS["linear"]],
         hover_data=["instance"],
     )
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
     fig.update_layout(
-        title=f"Distribution per class · {layer}" + _progress_note(result),
+        title=f"Distribution per class · {plain(layer)}" + progress_note(result),
         bargap=0.05,
         margin={"t": 80},
     )
@@ -95,12 +116,12 @@ def class_histograms(result: RunResult, layer: str, bins: int = 30) -> go.Figure
     return fig
 
 
-def class_means(result: RunResult, layer: str) -> go.Figure:
+def class_means(result: RunResult, layer: str, measure: Measure = "raw") -> go.Figure:
     """Mean score per class with standard-error bars."""
-    summary = result.class_summary(layer)
+    summary = result.class_summary(layer, measure)
     fig = go.Figure(
         go.Bar(
-            x=summary["class_name"],
+            x=plain_all(summary["class_name"]),
             y=summary["mean"],
             marker_color="#72b7b2",
             error_y={"type": "data", "array": summary["sem"], "visible": True},
@@ -109,98 +130,57 @@ def class_means(result: RunResult, layer: str) -> go.Figure:
     )
     fig.update_layout(
         template=TEMPLATE,
-        title=f"Mean per class · {layer}",
+        title=f"Mean per class · {plain(layer)}",
         xaxis_title="class",
-        yaxis_title=SCORE_LABEL,
+        yaxis_title=LABELS[measure],
     )
     return fig
 
 
-def layer_class_heatmap(result: RunResult) -> go.Figure:
+def per_layer(z: np.ndarray) -> np.ndarray:
+    """Each row divided by its largest value, so differences within a layer show even
+    when one layer's scores dwarf the others'.
+
+    >>> per_layer(np.array([[1.0, 2.0], [10.0, 40.0], [0.0, 0.0]])).tolist()
+    [[0.5, 1.0], [0.25, 1.0], [0.0, 0.0]]
+    """
+    top = np.nanmax(np.abs(z), axis=1, keepdims=True)
+    return np.asarray(np.where(top > 0, z / np.where(top > 0, top, 1), 0.0))
+
+
+def layer_class_heatmap(
+    result: RunResult, measure: Measure = "raw", normalised: bool = False
+) -> go.Figure:
     """Mean score for every (layer, class), from one run over all layers."""
-    summary = result.class_summary()
-    table = summary.pivot(index="layer_index", columns="class_name", values="mean")
-    classes = [result.class_name(c) for c in sorted(set(result.labels.tolist()))]
-    table = table[[c for c in classes if c in table.columns]]
-    layers = [result.layer_names[i] for i in table.index]
-    fig = layer_heatmap(table.to_numpy(), list(table.columns), layers, "class")
-    fig.update_layout(title="Mean linearity by layer and class", height=max(350, 28 * len(table)))
+    summary = result.class_summary(measure=measure)
+    table = summary.pivot(index="layer_index", columns="label", values="mean")
+    labels = sorted(table.columns)
+    z = table[labels].to_numpy()
+    columns = [plain(result.class_name(int(c))) for c in labels]
+    layers = plain_all(result.layer_names[i] for i in table.index)
+    fig = layer_heatmap(per_layer(z) if normalised else z, columns, layers, "class", normalised)
+    title = "Mean linearity by layer and class" + (" (each layer to its largest)" * normalised)
+    fig.update_layout(title=title, height=max(350, 28 * len(table)))
     return fig
 
 
-def layer_heatmap(z: np.ndarray, columns: list[str], layers: list[str], axis: str) -> go.Figure:
-    """Mean scores with layers down (first on top) and ``columns`` across, named ``axis``."""
+def layer_heatmap(
+    z: np.ndarray, columns: list[str], layers: list[str], axis: str, normalised: bool = False
+) -> go.Figure:
+    """Mean scores with layers down (first on top) and ``columns`` across, named ``axis``
+    (both already shown as text)."""
+    what = "share of the layer's largest" if normalised else "mean L"
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=columns,
             y=layers,
             colorscale="Viridis",
-            colorbar={"title": "mean L"},
-            hovertemplate=f"%{{y}} · {axis} %{{x}}<br>mean %{{z:.4g}}<extra></extra>",
+            colorbar={"title": what},
+            hovertemplate=f"%{{y}} · {axis} %{{x}}<br>{what} %{{z:.4g}}<extra></extra>",
         )
     )
     fig.update_layout(template=TEMPLATE, xaxis_title=axis, yaxis={"autorange": "reversed"})
-    return fig
-
-
-def compare_layer_bars(a: RunResult, b: RunResult, names: Sequence[str]) -> go.Figure:
-    """Grouped bars of two runs, aligned by layer position."""
-    fig = go.Figure()
-    sa, sb = a.layer_summary(), b.layer_summary()
-    depth = max(len(sa), len(sb))
-    labels = [
-        " / ".join(dict.fromkeys([s["layer"].iloc[i] for s in (sa, sb) if i < len(s)]))
-        for i in range(depth)
-    ]
-    for summary, name, colour in zip((sa, sb), names, COMPARE_COLOURS, strict=True):
-        fig.add_trace(
-            go.Bar(
-                x=labels[: len(summary)],
-                y=summary["mean"],
-                name=name,
-                marker_color=colour,
-                error_y={"type": "data", "array": summary["sem"], "visible": True},
-                customdata=summary["layer"],
-                hovertemplate="%{customdata}: %{y:.4g}<extra>" + name + "</extra>",
-            )
-        )
-    fig.update_layout(
-        template=TEMPLATE,
-        barmode="group",
-        title="Linearity per layer, compared",
-        xaxis_title="layer",
-        yaxis_title=SCORE_LABEL,
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-    )
-    return fig
-
-
-def compare_class_distributions(a: RunResult, b: RunResult, names: Sequence[str]) -> go.Figure:
-    """Per-class score distributions of two runs' output layers, overlaid."""
-    frames = []
-    for result, name in zip((a, b), names, strict=True):
-        frame = result.to_frame()
-        frame = frame[frame["layer"] == result.output_layer].assign(run=name)
-        frames.append(frame)
-    data = pd.concat(frames, ignore_index=True)
-    order = [a.class_name(c) for c in sorted(set(a.labels.tolist()) | set(b.labels.tolist()))]
-    fig = px.histogram(
-        data,
-        x="score",
-        color="run",
-        facet_col="class_name",
-        facet_col_wrap=5,
-        barmode="overlay",
-        opacity=0.6,
-        nbins=30,
-        template=TEMPLATE,
-        category_orders={"class_name": order},
-        color_discrete_sequence=list(COMPARE_COLOURS),
-    )
-    fig.for_each_annotation(lambda ann: ann.update(text=ann.text.split("=", 1)[-1]))
-    fig.update_layout(title="Output-layer distributions per class, compared")
-    fig.update_xaxes(title_text="")
     return fig
 
 
@@ -208,14 +188,14 @@ def class_counts(y_train: np.ndarray, y_test: np.ndarray, class_names: Sequence[
     n = len(class_names)
     frame = pd.DataFrame(
         {
-            "class": list(class_names) * 2,
+            "class": plain_all(class_names) * 2,
             "count": np.concatenate(
                 [np.bincount(y_train, minlength=n), np.bincount(y_test, minlength=n)]
             ),
             "split": ["train"] * n + ["test"] * n,
         }
     )
-    fig = px.bar(
+    return px.bar(
         frame,
         x="class",
         y="count",
@@ -223,21 +203,21 @@ def class_counts(y_train: np.ndarray, y_test: np.ndarray, class_names: Sequence[
         barmode="group",
         template=TEMPLATE,
         color_discrete_sequence=list(COMPARE_COLOURS),
-        title="Images per class",
+        title="Items per class",
     )
-    return fig
 
 
 def training_curves(
-    history: dict[str, Any], batch_loss: Sequence[float] = (), batches_per_epoch: int = 1
+    history: dict[str, Any], curve: Sequence[tuple[float, float]] = ()
 ) -> go.Figure:
-    """Loss and accuracy per epoch, plus the live per-batch loss while training runs."""
+    """Loss and accuracy per epoch, plus the live batch loss (``curve``: epochs so far and
+    loss) while training runs, so the chart has data from the first batches on."""
     fig = go.Figure()
-    if batch_loss:
+    if curve:
         fig.add_trace(
             go.Scatter(
-                x=np.arange(1, len(batch_loss) + 1) / batches_per_epoch,
-                y=list(batch_loss),
+                x=[x for x, _ in curve],
+                y=[y for _, y in curve],
                 name="loss (batch)",
                 line={"color": "#b8b8b8", "width": 1},
             )
@@ -253,7 +233,7 @@ def training_curves(
     fig.update_layout(
         template=TEMPLATE,
         title="Training",
-        xaxis_title="epoch",
+        xaxis={"title": "epoch", "rangemode": "nonnegative"},
         yaxis_title="loss / accuracy",
         height=320,
     )

@@ -6,6 +6,8 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
+from linearity_core.present.text import plain
+
 TEMPLATE = "plotly_white"
 
 
@@ -35,7 +37,8 @@ def displayable(images: np.ndarray) -> np.ndarray:
 def image_grid(
     images: np.ndarray, captions: Sequence[str], hovers: Sequence[str], columns: int = 8
 ) -> go.Figure:
-    """Images as facets; each facet's title and hover text say which image it is."""
+    """Images as facets; each facet's title and hover text (lines split by newlines) say
+    which image it is. Both are shown as text, whatever they hold."""
     imgs = displayable(images)
     grey = imgs.ndim == 3
     fig = px.imshow(
@@ -43,15 +46,18 @@ def image_grid(
         facet_col=0,
         facet_col_wrap=min(columns, len(imgs)),
         binary_string=not grey,
-        color_continuous_scale="gray_r" if grey else None,
+        color_continuous_scale="gray" if grey else None,  # light on dark, as MNIST is shown
         facet_row_spacing=0.08,
         facet_col_spacing=0.01,
     )
     for i, annotation in enumerate(fig.layout.annotations):
-        annotation.text = captions[int(annotation.text.split("=")[-1])] if i < len(imgs) else ""
+        caption = captions[int(annotation.text.split("=")[-1])] if i < len(imgs) else ""
+        annotation.text = plain(caption)
         annotation.font.size = 11
     for i, trace in enumerate(fig.data):
-        trace.hovertemplate = hovers[i] + "<extra></extra>"
+        # "%{" would start a Plotly template field: break it with a zero-width space.
+        lines = [plain(line).replace("%{", "%\u200b{") for line in str(hovers[i]).split("\n")]
+        trace.hovertemplate = "<br>".join(lines) + "<extra></extra>"
     rows = -(-len(imgs) // columns)
     fig.update_layout(
         coloraxis_showscale=False,
@@ -61,4 +67,46 @@ def image_grid(
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
+    return fig
+
+
+# Gallery pictures are drawn this many pixels per item pixel, without smoothing.
+GALLERY_ZOOM = 4
+
+
+def gallery_pictures(images: np.ndarray) -> list[np.ndarray]:
+    """uint8 pictures for the gallery, light on dark as MNIST is usually shown, enlarged
+    with square pixels so a 28x28 image stays sharp."""
+    pictures = displayable(images)
+    zoom = max(1, GALLERY_ZOOM * 28 // max(pictures.shape[1:3]))
+    big = pictures.repeat(zoom, axis=1).repeat(zoom, axis=2)
+    return list(big)
+
+
+def signal_grid(signals: np.ndarray, captions: Sequence[str], columns: int = 8) -> go.Figure:
+    """1-D signals (MNIST-1D) as small line plots, one per item, captioned as text."""
+    from plotly.subplots import make_subplots
+
+    flat = np.asarray(signals, dtype=np.float32).reshape(len(signals), -1)
+    rows = -(-len(flat) // columns)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[plain(c) for c in captions],
+        horizontal_spacing=0.02,
+        vertical_spacing=0.3 / max(rows, 1),
+        shared_yaxes=True,
+    )
+    for k, signal in enumerate(flat):
+        fig.add_trace(
+            go.Scatter(y=signal, mode="lines", line={"color": "#4c78a8"}, showlegend=False),
+            row=k // columns + 1,
+            col=k % columns + 1,
+        )
+    fig.update_annotations(font_size=11)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(
+        template=TEMPLATE, height=140 * rows + 40, margin={"l": 0, "r": 0, "t": 30, "b": 0}
+    )
     return fig

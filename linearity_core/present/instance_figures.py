@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from linearity_core.analysis.instance import InstanceProfile
 from linearity_core.present.figures import SCORE_LABEL, TEMPLATE
+from linearity_core.present.text import plain, plain_all
 
 INSTANCE_COLOUR = "#e45756"
 
@@ -16,12 +17,12 @@ def profile_lines(profile: InstanceProfile, layers: Sequence[str], class_name: s
     fig = go.Figure()
     for name, values, style in (
         ("run mean", profile.run_mean, {"color": "#bab0ac", "dash": "dot"}),
-        (f"{class_name} mean", profile.class_mean, {"color": "#4c78a8", "dash": "dash"}),
+        (f"{plain(class_name)} mean", profile.class_mean, {"color": "#4c78a8", "dash": "dash"}),
         (f"test #{profile.index}", profile.scores, {"color": INSTANCE_COLOUR, "width": 3}),
     ):
         fig.add_trace(
             go.Scatter(
-                x=list(layers),
+                x=plain_all(layers),
                 y=values,
                 name=name,
                 mode="lines+markers",
@@ -49,7 +50,7 @@ def answer_bars(
     ]
     fig = go.Figure(
         go.Bar(
-            x=list(class_names)[: len(output)],
+            x=plain_all(list(class_names)[: len(output)]),
             y=output,
             marker_color=colours,
             hovertemplate="%{x}: %{y:.3f}<extra></extra>",
@@ -57,9 +58,10 @@ def answer_bars(
     )
     right = "right" if label == predicted else "wrong"
     answer = class_names[predicted] if 0 <= predicted < len(class_names) else "none"
+    true = class_names[label] if 0 <= label < len(class_names) else str(label)
     fig.update_layout(
         template=TEMPLATE,
-        title=f"Model's answer: {answer} ({right}; true: {class_names[label]})",
+        title=f"Model's answer: {plain(answer)} ({right}; true: {plain(true)})",
         yaxis={"title": "probability", "range": [0, 1]},
         height=320,
     )

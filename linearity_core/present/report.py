@@ -11,11 +11,10 @@ import pandas as pd
 import plotly.io as pio
 
 from linearity_core.measure.results import RunResult
+from linearity_core.present.compare_figures import compare_class_distributions, compare_layer_bars
 from linearity_core.present.figures import (
     class_histograms,
     class_means,
-    compare_class_distributions,
-    compare_layer_bars,
     layer_bars,
     layer_class_heatmap,
 )

@@ -1,5 +1,6 @@
 """Analyses made of several runs, as jobs: every run in them is an ordinary cached run, so
-a sweep shares its runs with the Layers page and comes back from the store at once."""
+a sweep shares its runs with the Layers page and comes back from the store at once. The
+runs are stored as part of their analysis, so the Runs page groups them under it."""
 
 from dataclasses import dataclass, field
 
@@ -12,10 +13,12 @@ from linearity_core.measure.executors import Executor
 from linearity_core.measure.results import RunResult
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.models.training import TrainingProgress
-from linearity_core.service.jobs import Job, JobContext, JobService, job_service
-from linearity_core.service.runs import compute_stored_run, run_key_for
+from linearity_core.service.job import PYTHON_CLIENT, Job, JobContext, Outcome
+from linearity_core.service.jobs import JobService, job_service
+from linearity_core.service.runs import RunPlan, execute_run, plan_run
 from linearity_core.service.runstore import RunStore
 from linearity_core.service.selection import ModelHandle, Selection, load_model
+from linearity_core.service.urls import View
 
 
 @dataclass(frozen=True)
@@ -27,29 +30,37 @@ class SweepProgress:
     fraction: float = 0.0
 
 
-def sweep_job_id(
+SweepJob = Job[SweepProgress, SweepProgress]
+
+
+def sweep_plans(
     dataset: Dataset, handle: ModelHandle, config: RunConfig, epsilons: tuple[float, ...]
-) -> str:
-    keys = [run_key_for(dataset, handle.fingerprint, c) for c in sweep_configs(config, epsilons)]
-    return "sweep:" + content_hash(*keys, length=16)
+) -> list[RunPlan]:
+    return [plan_run(dataset, handle, c) for c in sweep_configs(config, epsilons)]
 
 
-def stored_sweep(
-    dataset: Dataset,
-    handle: ModelHandle,
-    config: RunConfig,
-    epsilons: tuple[float, ...],
-    store: RunStore | None = None,
-) -> SweepProgress | None:
-    """The whole sweep from the store, when every one of its runs is there."""
+def sweep_job_id(plans: list[RunPlan]) -> str:
+    return "sweep:" + content_hash(*(p.key for p in plans), length=16)
+
+
+def stored_runs(plans: list[RunPlan], store: RunStore | None = None) -> list[RunResult] | None:
+    """Every planned run from the store, or None when one of them is missing."""
     store = store or RunStore()
     results = []
-    for run_config in sweep_configs(config, epsilons):
-        found = store.load(run_key_for(dataset, handle.fingerprint, run_config), run_config)
+    for plan in plans:
+        found = store.load(plan.key, plan.config)
         if found is None:
             return None
         results.append(found)
-    return SweepProgress(epsilons, tuple(results), 1.0)
+    return results
+
+
+def stored_sweep(
+    dataset: Dataset, handle: ModelHandle, config: RunConfig, epsilons: tuple[float, ...]
+) -> SweepProgress | None:
+    """The whole sweep from the store, when every one of its runs is there."""
+    results = stored_runs(sweep_plans(dataset, handle, config, epsilons))
+    return None if results is None else SweepProgress(epsilons, tuple(results), 1.0)
 
 
 def submit_sweep(
@@ -58,41 +69,42 @@ def submit_sweep(
     config: RunConfig,
     epsilons: tuple[float, ...],
     *,
+    client: str = PYTHON_CLIENT,
     service: JobService | None = None,
     store: RunStore | None = None,
-) -> Job:
+) -> SweepJob:
     """The job running ``config`` at each epsilon (stored runs are reused)."""
     service, store = service or job_service(), store or RunStore()
-    configs = sweep_configs(config, epsilons)
-    keys = [run_key_for(dataset, handle.fingerprint, c) for c in configs]
-    job_id = sweep_job_id(dataset, handle, config, epsilons)
-    title = f"Sweep · {handle.label} · {len(epsilons)} epsilons"
+    plans = sweep_plans(dataset, handle, config, epsilons)
+    job_id = sweep_job_id(plans)
+    title = f"Sweep · {handle.label} · ε {min(epsilons):g}-{max(epsilons):g} · {len(epsilons)} runs"
+    options = (("low", min(epsilons)), ("high", max(epsilons)), ("count", len(epsilons)))
+    view = View("sweep", handle.selection, config, options)
 
-    def work(ctx: JobContext) -> SweepProgress:
+    def work(ctx: JobContext[SweepProgress]) -> Outcome[SweepProgress]:
         results: list[RunResult] = []
-        for k, (run_config, key) in enumerate(zip(configs, keys, strict=True)):
-            done = store.load(key, run_config)
+        for k, plan in enumerate(plans):
+            done = store.load(plan.key, plan.config)
             if done is None:
 
                 def report(snap: object, k: int = k) -> None:
                     inner = float(getattr(snap, "fraction", 0.0))
-                    ctx.report(SweepProgress(epsilons, tuple(results), (k + inner) / len(keys)))
+                    ctx.report(SweepProgress(epsilons, tuple(results), (k + inner) / len(plans)))
 
-                last = compute_stored_run(
-                    store, key, dataset, handle, run_config, report, ctx.should_stop
+                outcome = execute_run(
+                    plan, store, report=report, should_stop=ctx.should_stop, part_of=job_id
                 )
-                if last.stopped:
-                    ctx.stopped = True
-                    break
-                done = last.result
+                if outcome.stopped:
+                    return Outcome(SweepProgress(epsilons, tuple(results), k / len(plans)), True)
+                done = outcome.result.result
             results.append(done)
-            ctx.report(SweepProgress(epsilons, tuple(results), len(results) / len(keys)))
-        return SweepProgress(epsilons, tuple(results), len(results) / len(keys))
+            ctx.report(SweepProgress(epsilons, tuple(results), len(results) / len(plans)))
+        return Outcome(SweepProgress(epsilons, tuple(results), 1.0))
 
     job = service.get(job_id)
-    if job is not None and job.active:
+    if job is not None and job.active and not job.stopping:
         return job
-    return service.submit(job_id, "analysis", title, "sweep", work)
+    return service.submit(job_id, "analysis", title, view, work, client)
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,9 @@ class EvolutionProgress:
     accuracies: tuple[float, ...] = field(default=())
     fraction: float = 0.0
     stage: str = ""
+
+
+EvolutionJob = Job[EvolutionProgress, EvolutionProgress]
 
 
 def evolution_job_id(dataset: Dataset, ref: ModelRef, config: RunConfig) -> str:
@@ -118,16 +133,21 @@ def stored_evolution(
     epochs = tuple(range(ref.epochs + 1))
     results, accuracies = [], []
     for epoch in epochs:
-        meta = models.meta(ref.at_epoch(epoch))
+        selection = Selection(dataset.id, ref.arch, epoch, ref.seed)
+        meta = models.meta(selection.model_ref())
         if meta is None:
             return None
-        key = run_key_for(dataset, meta["model_fingerprint"], config)
-        found = store.load(key, config)
+        found = stored_runs([plan_run(dataset, _stub(meta, selection), config)], store)
         if found is None:
             return None
-        results.append(found)
+        results.append(found[0])
         accuracies.append(float(meta["test_accuracy"]))
     return EvolutionProgress(epochs, tuple(results), tuple(accuracies), 1.0, "done")
+
+
+def _stub(meta: dict, selection: Selection) -> ModelHandle:
+    """A handle that knows a stored model's fingerprint without loading it (for keys)."""
+    return ModelHandle(None, meta["model_fingerprint"], meta["label"], meta, selection)
 
 
 def submit_evolution(
@@ -135,18 +155,21 @@ def submit_evolution(
     ref: ModelRef,
     config: RunConfig,
     *,
+    client: str = PYTHON_CLIENT,
     service: JobService | None = None,
     store: RunStore | None = None,
     executor: Executor | None = None,
-) -> Job:
+) -> EvolutionJob:
     """The job that trains ``ref`` (keeping every epoch) and runs ``config`` on each
     checkpoint 0..N: the same instances and the same samples at every epoch."""
     service, store = service or job_service(), store or RunStore()
     job_id = evolution_job_id(dataset, ref, config)
     epochs = tuple(range(ref.epochs + 1))
     title = f"Evolution · {ref.label} · {config.n_instances or config.per_class} instances"
+    selection = Selection(dataset.id, ref.arch, ref.epochs, ref.seed)
+    view = View("evolution", selection, config, (("epochs", ref.epochs),))
 
-    def work(ctx: JobContext) -> EvolutionProgress:
+    def work(ctx: JobContext[EvolutionProgress]) -> Outcome[EvolutionProgress]:
         def training(p: TrainingProgress) -> None:
             ctx.report(EvolutionProgress(epochs, fraction=0.5 * p.fraction, stage="training"))
 
@@ -154,37 +177,30 @@ def submit_evolution(
         results: list[RunResult] = []
         accuracies: list[float] = []
         for epoch in epochs:
-            selection = Selection(dataset.id, ref.arch, epoch, ref.seed)
-            handle = load_model(selection, dataset)
+            at_epoch = Selection(dataset.id, ref.arch, epoch, ref.seed)
+            handle = load_model(at_epoch, dataset)
             if handle is None:  # stored before epochs were kept: train that far once
                 ModelStore().get_or_train(ref.at_epoch(epoch), dataset, None, ctx.should_stop)
-                handle = load_model(selection, dataset)
+                handle = load_model(at_epoch, dataset)
             if handle is None:
                 raise LinearityError(f"epoch {epoch} of {ref.label} could not be made")
-            key = run_key_for(dataset, handle.fingerprint, config)
-            result = store.load(key, config)
+            plan = plan_run(dataset, handle, config)
+            result = store.load(plan.key, config)
             if result is None:
-                last = compute_stored_run(
-                    store,
-                    key,
-                    dataset,
-                    handle,
-                    config,
-                    lambda s: None,
-                    ctx.should_stop,
-                    executor,
+                outcome = execute_run(
+                    plan, store, should_stop=ctx.should_stop, executor=executor, part_of=job_id
                 )
-                if last.stopped:
-                    ctx.stopped = True
-                    break
-                result = last.result
+                if outcome.stopped:
+                    partial = EvolutionProgress(epochs, tuple(results), tuple(accuracies))
+                    return Outcome(partial, stopped=True)
+                result = outcome.result.result
             results.append(result)
             accuracies.append(float(handle.meta["test_accuracy"]))
             fraction = 0.5 + 0.5 * len(results) / len(epochs)
             ctx.report(EvolutionProgress(epochs, tuple(results), tuple(accuracies), fraction))
-        return EvolutionProgress(epochs, tuple(results), tuple(accuracies), 1.0, "done")
+        return Outcome(EvolutionProgress(epochs, tuple(results), tuple(accuracies), 1.0, "done"))
 
     job = service.get(job_id)
-    if job is not None and job.active:
+    if job is not None and job.active and not job.stopping:
         return job
-    return service.submit(job_id, "analysis", title, "evolution", work)
+    return service.submit(job_id, "analysis", title, view, work, client)

@@ -3,115 +3,96 @@
 One ``JobService`` per process (``job_service()``) owns every run and training. Pages,
 the CLI and notebooks submit, watch and cancel; they never compute. A job's id comes from
 what it computes, so the same work submitted twice is one job. Compute jobs run on a small
-pool of worker threads (``LINEARITY_WORKERS``, default 1); the rest wait in FIFO order.
+pool of worker threads (``LINEARITY_WORKERS``, default 1). Waiting jobs are served in
+turn across clients (each browser session, the CLI, Python), first come first served
+within a client, so one client's long queue cannot starve another's single run.
 """
 
 import logging
 import os
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from linearity_core.errors import LinearityError
 from linearity_core.paths import linearity_home
+from linearity_core.service.job import (
+    FINISHED,
+    PYTHON_CLIENT,
+    Job,
+    JobContext,
+    JobKind,
+    JobState,
+    Outcome,
+    P,
+    Progress,
+    R,
+    Work,
+)
+from linearity_core.service.turns import Turns
+from linearity_core.service.urls import View
 
+__all__ = [
+    "FINISHED",
+    "PYTHON_CLIENT",
+    "Job",
+    "JobContext",
+    "JobService",
+    "Outcome",
+    "Progress",
+    "job_service",
+]
 log = logging.getLogger(__name__)
-
-JobState = Literal["queued", "running", "done", "failed", "cancelled"]
-JobKind = Literal["run", "training", "analysis"]
-FINISHED: tuple[JobState, ...] = ("done", "failed", "cancelled")
 # Finished jobs remembered for watchers (their results are in the stores anyway).
 HISTORY = 20
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise LinearityError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise LinearityError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def default_workers() -> int:
     """Concurrent compute jobs: ``$LINEARITY_WORKERS``, default 1 (2 cores here)."""
-    raw = os.environ.get("LINEARITY_WORKERS", "1")
-    try:
-        workers = int(raw)
-    except ValueError:
-        raise LinearityError(f"LINEARITY_WORKERS must be a whole number, got {raw!r}") from None
-    if workers < 1:
-        raise LinearityError(f"LINEARITY_WORKERS must be at least 1, got {workers}")
-    return workers
+    return _env_int("LINEARITY_WORKERS", 1)
 
 
-@dataclass
-class JobContext:
-    """What running work sees: where to report progress and whether to stop."""
-
-    job: "Job"
-    stopped: bool = False  # the work set it: it ended early because it was asked to
-
-    def report(self, snapshot: Any) -> None:
-        self.job.snapshot = snapshot
-
-    def should_stop(self) -> bool:
-        return self.job.cancel_requested.is_set()
-
-
-Work = Callable[[JobContext], Any]
-
-
-@dataclass(eq=False)
-class Job:
-    """One unit of background work and everything a watcher needs to show it.
-
-    ``snapshot`` is the latest progress (a ``RunProgress`` or ``TrainingProgress``),
-    replaced, never mutated, so any thread may read it at any time.
-    """
-
-    id: str
-    kind: JobKind
-    title: str
-    page: str  # url path of the page that shows it
-    work: Work | None = field(default=None, repr=False)
-    state: JobState = "queued"
-    snapshot: Any = None
-    result: Any = None
-    error: str | None = None
-    note: str | None = None  # e.g. why a finished run could not be stored
-    link: dict[str, str] = field(default_factory=dict)  # query parameters of its view
-    created: float = field(default_factory=time.time)
-    started: float | None = None
-    finished: float | None = None
-    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    @property
-    def active(self) -> bool:
-        return self.state not in FINISHED
-
-    @property
-    def fraction(self) -> float:
-        if self.state == "done":
-            return 1.0
-        return float(getattr(self.snapshot, "fraction", 0.0))
+def queue_limit() -> int:
+    """Jobs one client may have waiting: ``$LINEARITY_QUEUE_LIMIT``, default 10."""
+    return _env_int("LINEARITY_QUEUE_LIMIT", 10)
 
 
 class JobService:
-    """Runs jobs on ``workers`` threads, one job per id, in the order they came.
+    """Runs jobs on ``workers`` threads, one job per id, in turn across clients.
 
     Parameters
     ----------
     workers
-        How many jobs compute at once; the others wait, first come first served.
+        How many jobs compute at once; the others wait.
+    limit
+        How many jobs one client may have waiting (default ``queue_limit()``).
 
     >>> service = JobService(workers=1)
-    >>> job = service.submit("sum", "run", "Add", "layers", lambda ctx: 1 + 1)
+    >>> job = service.submit("sum", "run", "Add", View("layers"), lambda ctx: Outcome(1 + 1))
     >>> service.wait(job.id, timeout=10).result
     2
-    >>> service.submit("sum", "run", "Add", "layers", lambda ctx: 3) is job  # same work
+    >>> service.submit("sum", "run", "Add", View("layers"), lambda ctx: Outcome(3)) is job
     True
     """
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, limit: int | None = None):
         self.workers = workers
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._queue: deque[Job] = deque()
+        self.limit = queue_limit() if limit is None else limit
+        self._jobs: OrderedDict[str, Job[Any, Any]] = OrderedDict()
+        self._turns = Turns()
         self._changed = threading.Condition()
         self._threads = [
             threading.Thread(target=self._serve, name=f"linearity-job-{i}", daemon=True)
@@ -120,51 +101,72 @@ class JobService:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, job_id: str, kind: JobKind, title: str, page: str, work: Work) -> Job:
+    def submit(
+        self,
+        job_id: str,
+        kind: JobKind,
+        title: str,
+        view: View,
+        work: Work[P, R],
+        client: str = PYTHON_CLIENT,
+    ) -> Job[P, R]:
         """Queue ``work`` under ``job_id``, or return the job that already has that id
-        (queued, running or done). A failed or cancelled job is replaced by a new one."""
+        (queued, running or done). A failed or cancelled job is replaced by a new one; so
+        is one that is stopping, and the new one starts once the stop has landed."""
         with self._changed:
             existing = self._jobs.get(job_id)
-            if existing is not None and existing.state not in ("failed", "cancelled"):
+            if existing is not None and existing.active and not existing.stopping:
                 return existing
-            job = Job(job_id, kind, title, page, work)
+            if existing is not None and existing.state == "done":
+                return existing
+            waiting = self._turns.waiting(client)
+            if waiting >= self.limit:
+                raise LinearityError(
+                    f"{waiting} of your jobs are waiting already, the most one session "
+                    "may queue; stop one or wait for one to start (LINEARITY_QUEUE_LIMIT sets "
+                    "the bound)"
+                )
+            after = existing if existing is not None and existing.active else None
+            job: Job[P, R] = Job(job_id, kind, title, view, work, client, after=after)
             self._remember(job)
-            self._queue.append(job)
+            self._turns.push(job)
             self._changed.notify_all()
             return job
 
-    def finished(self, job_id: str, kind: JobKind, title: str, page: str, result: Any) -> Job:
+    def finished(
+        self, job_id: str, kind: JobKind, title: str, view: View, result: R
+    ) -> Job[Any, R]:
         """A job that is done already (its result came from a store), so watchers see it."""
         with self._changed:
             existing = self._jobs.get(job_id)
             if existing is not None and existing.active:
                 return existing
             now = time.time()
-            job = Job(job_id, kind, title, page, None, "done", None, result)
+            job: Job[Any, R] = Job(job_id, kind, title, view, None, state="done", result=result)
             job.started = job.finished = now
             self._remember(job)
             return job
 
-    def _remember(self, job: Job) -> None:
+    def _remember(self, job: Job[Any, Any]) -> None:
         self._jobs.pop(job.id, None)
         self._jobs[job.id] = job
         finished = [j for j in self._jobs.values() if not j.active]
         for old in finished[: max(0, len(finished) - HISTORY)]:
             del self._jobs[old.id]
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str) -> Job[Any, Any] | None:
         with self._changed:
             return self._jobs.get(job_id)
 
-    def jobs(self) -> list[Job]:
+    def jobs(self) -> list[Job[Any, Any]]:
         """Every remembered job, oldest first."""
         with self._changed:
             return list(self._jobs.values())
 
-    def queue_position(self, job: Job) -> int | None:
+    def queue_position(self, job: Job[Any, Any]) -> int | None:
         """1 for the next job to start; None when it is not waiting."""
         with self._changed:
-            return next((k + 1 for k, j in enumerate(self._queue) if j is job), None)
+            return next((k + 1 for k, j in enumerate(self._turns.order()) if j is job), None)
 
     def cancel(self, job_id: str) -> bool:
         """Stop a job: a queued one never starts, a running one stops at its next chunk
@@ -174,12 +176,11 @@ class JobService:
             if job is None or not job.active:
                 return False
             job.cancel_requested.set()
-            if job.state == "queued":
-                self._queue.remove(job)
+            if job.state == "queued" and self._turns.remove(job):
                 self._finish(job, "cancelled")
             return True
 
-    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+    def wait(self, job_id: str, timeout: float | None = None) -> Job[Any, Any]:
         """Block until the job has finished (or ``timeout`` seconds passed); returns it."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._changed:
@@ -192,26 +193,34 @@ class JobService:
                     return job
                 self._changed.wait(timeout=left)
 
-    def _finish(self, job: Job, state: JobState) -> None:
+    def _finish(self, job: Job[Any, Any], state: JobState) -> None:
         job.state = state
         job.finished = time.time()
         job.work = None  # drop what the work closed over (models, datasets)
         self._changed.notify_all()
 
+    def _next(self) -> Job[Any, Any]:
+        while (job := self._turns.pop()) is None:
+            self._changed.wait()
+        return job
+
     def _serve(self) -> None:
         while True:
             with self._changed:
-                while not self._queue:
-                    self._changed.wait()
-                job = self._queue.popleft()
+                job = self._next()
+                while job.after is not None and job.after.active:
+                    self._changed.wait()  # the job it replaces is still landing its stop
+                job.after = None
+                if job.cancel_requested.is_set():  # stopped while it waited for that
+                    self._finish(job, "cancelled")
+                    continue
                 job.state, job.started = "running", time.time()
             self._run(job)
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job[Any, Any]) -> None:
         assert job.work is not None
-        context = JobContext(job)
         try:
-            result = job.work(context)
+            outcome = job.work(JobContext(job))
         except LinearityError as exc:
             job.error = str(exc)
             state: JobState = "failed"
@@ -220,8 +229,8 @@ class JobService:
             job.error = f"{type(exc).__name__}: {exc}"
             state = "failed"
         else:
-            job.result = result
-            state = "cancelled" if context.stopped else "done"
+            job.result, job.note = outcome.result, outcome.note
+            state = "cancelled" if outcome.stopped else "done"
         with self._changed:
             self._finish(job, state)
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from linearity_core import defaults
 from linearity_core.data.datasets import load_dataset
+from linearity_core.data.user import tidy_user_datasets
 from linearity_core.errors import LinearityError
 from linearity_core.models.architectures import ARCHITECTURES
-from linearity_core.models.store import ModelRef
+from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.paths import linearity_home
-from linearity_core.service.jobs import Job
-from linearity_core.service.runs import submit_training
+from linearity_core.service.runstore import RunStore
+from linearity_core.service.training import TrainingJob, submit_training
 
 log = logging.getLogger(__name__)
 _done: set[tuple[Path, str]] = set()
@@ -46,8 +47,19 @@ def prewarm_ref(spec: str | None = None) -> ModelRef | None:
     return ModelRef(arch, defaults.DATASET, epochs, defaults.MODEL_SEED)
 
 
-def prewarm() -> Job | None:
-    """Queue the prewarm training once per process (a stored model makes it a no-op).
+def tidy_home() -> None:
+    """What killed processes left behind: temporary files, staging folders, old trash."""
+    try:
+        RunStore().tidy()
+        ModelStore().tidy()
+        tidy_user_datasets()
+    except OSError as exc:  # a read-only home is no reason not to start
+        log.warning("could not tidy %s: %s", linearity_home(), exc)
+
+
+def prewarm() -> TrainingJob | None:
+    """Once per process: tidy the home, then queue the prewarm training (a stored model
+    makes it a no-op).
 
     Never raises: a server must start even when the dataset is missing.
     """
@@ -56,11 +68,12 @@ def prewarm() -> Job | None:
         if (linearity_home(), spec) in _done:
             return None
         _done.add((linearity_home(), spec))
+    tidy_home()
     try:
         ref = prewarm_ref(spec)
         if ref is None:
             return None
-        return submit_training(ref, load_dataset(ref.dataset))
+        return submit_training(ref, load_dataset(ref.dataset), client="prewarm")
     except LinearityError as exc:
         log.warning("prewarm skipped: %s", exc)
         return None

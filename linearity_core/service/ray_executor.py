@@ -10,18 +10,16 @@ scores equal a local run's exactly.
 """
 
 import os
-import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from linearity_core.errors import LinearityError
 from linearity_core.measure.executors import ChunkPlan, ChunkResult, ChunkWork
 from linearity_core.measure.probes import ProbeKey
-from linearity_core.models.store import model_fingerprint
+from linearity_core.models.payload import model_fingerprint, model_from_payload, model_payload
 
 IN_FLIGHT_PER_ACTOR = 2
 WAIT_S = 0.2  # how long the driver waits for a chunk before checking Stop again
@@ -52,47 +50,34 @@ class ChunkWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def _model(self, fingerprint: str, model_bytes: list[Any]) -> Any:
+    def _model(self, fingerprint: str, payload_refs: list[Any]) -> Any:
         if fingerprint not in self.models:
-            import keras
             import ray
 
-            data = ray.get(model_bytes[0])  # a nested ref: fetched only when needed
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "model.keras"
-                path.write_bytes(data)
-                self.models[fingerprint] = keras.saving.load_model(
-                    path, compile=False, safe_mode=True
-                )
+            kind, data = ray.get(payload_refs[0])  # a nested ref: fetched only when needed
+            self.models[fingerprint] = model_from_payload(kind, data)
             while len(self.models) > MODELS_PER_ACTOR:
                 self.models.popitem(last=False)
         self.models.move_to_end(fingerprint)
         return self.models[fingerprint]
 
     def score(
-        self, fingerprint: str, model_bytes: list[Any], key: ProbeKey, part: ChunkPlan
+        self, fingerprint: str, payload_refs: list[Any], key: ProbeKey, part: ChunkPlan
     ) -> ChunkResult:
         from linearity_core.measure.probes import probe_for
 
         with self._loading:
-            model = self._model(fingerprint, model_bytes)
+            model = self._model(fingerprint, payload_refs)
         probe = probe_for(model, key)
         t0 = time.perf_counter()
         batch = part.forward_batch(0, len(part.x))
         sampling_s = time.perf_counter() - t0
         with self._forward:
             t1 = time.perf_counter()
-            scores, predicted = probe(batch)
+            out = probe(batch)
             forward_s = time.perf_counter() - t1
-        return ChunkResult(0, len(part.x), scores, predicted, sampling_s, forward_s)
-
-
-def model_bytes(model: Any) -> bytes:
-    """The model as a ``.keras`` file's bytes."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
+        predicted = out.predicted(probe.predicts_labels)
+        return ChunkResult(0, len(part.x), out, predicted, sampling_s, forward_s)
 
 
 class RayExecutor:
@@ -145,12 +130,12 @@ class RayExecutor:
             self._actors = [actor.remote(self.threads) for _ in range(n)]
         return self._actors
 
-    def _model_ref(self, model: Any) -> tuple[str, Any]:
+    def _payload_ref(self, model: Any) -> tuple[str, Any]:
         import ray
 
         fingerprint = model_fingerprint(model)
         if fingerprint not in self._models:
-            self._models[fingerprint] = ray.put(model_bytes(model))
+            self._models[fingerprint] = ray.put(model_payload(model))
             while len(self._models) > MODELS_PER_ACTOR:
                 self._models.popitem(last=False)
         self._models.move_to_end(fingerprint)
@@ -181,14 +166,12 @@ class RayExecutor:
         import ray
 
         probe = work.probe
-        if probe.key is None:
-            raise LinearityError("the probe was not built by probe_for, so it cannot be sent")
         self._touch(+1)
         try:
             with self._lock:
                 actors = self._pool()
-                fingerprint, model_ref = self._model_ref(probe.model)
-            yield from self._collect(actors, fingerprint, model_ref, probe.key, work)
+                fingerprint, payload_ref = self._payload_ref(probe.model)
+            yield from self._collect(actors, fingerprint, payload_ref, probe.key, work)
         except ray.exceptions.RayTaskError as exc:
             if isinstance(exc.cause, LinearityError):
                 raise exc.cause from None  # the user's mistake, said as it would be locally
@@ -202,7 +185,7 @@ class RayExecutor:
         self,
         actors: list[Any],
         fingerprint: str,
-        model_ref: Any,
+        payload_ref: Any,
         key: ProbeKey,
         work: ChunkWork,
     ) -> Iterator[ChunkResult]:
@@ -217,7 +200,7 @@ class RayExecutor:
                     a = load.index(min(load))
                     start, stop = queue.popleft()
                     part = work.plan.part(start, stop)
-                    ref = actors[a].score.remote(fingerprint, [model_ref], key, part)
+                    ref = actors[a].score.remote(fingerprint, [payload_ref], key, part)
                     in_flight[ref] = (start, stop, a)
                     load[a] += 1
                 if work.should_stop():
@@ -227,7 +210,7 @@ class RayExecutor:
                     start, stop, a = in_flight.pop(ref)
                     load[a] -= 1
                     r = ray.get(ref)
-                    yield ChunkResult(start, stop, r.scores, r.predicted, r.sampling_s, r.forward_s)
+                    yield ChunkResult(start, stop, r.out, r.predicted, r.sampling_s, r.forward_s)
         finally:
             for ref in in_flight:  # Stop or failure: drop what is queued (a running chunk
                 ray.cancel(ref)  # finishes; its result is not waited for)

@@ -16,12 +16,16 @@ from linearity_core.measure.results import RunResult
 from linearity_core.models.store import ModelStore
 from linearity_core.present.report import ReportFacts, comparison_report, run_report
 from linearity_core.service.runstore import RunInfo, RunStore
+from linearity_core.service.selection import Selection
+from linearity_core.service.urls import Page, View, view_params
 
 
 def cli_line(result: RunResult, info: RunInfo | None) -> str:
-    """The command that computes the same run, when the model is a built-in one."""
+    """The command that computes the same run: a built-in model by its recipe, an upload
+    by its id."""
     ref = info.model_ref if info else None
-    if not ref:
+    key = info.model_key if info else ""
+    if not ref and not key.startswith("upload:"):
         return ""
     m, config = result.config.measure, result.config
     count = (
@@ -29,39 +33,44 @@ def cli_line(result: RunResult, info: RunInfo | None) -> str:
         if config.per_class
         else f"--instances {config.n_instances}"
     )
+    model = (
+        f"--model {ref['arch']} --epochs {ref['epochs']} --model-seed {ref['seed']}"
+        if ref
+        else f"--model {key}"
+    )
     parts = [
-        f"python -m linearity_core run --dataset {result.dataset} --model {ref['arch']}",
-        f"--epochs {ref['epochs']} --model-seed {ref['seed']} {count} --samples {m.n_samples}",
-        f"--epsilon {m.epsilon} --res {m.res} --method {m.method} --agg {m.agg} --seed {m.seed}",
+        f"python -m linearity_core run --dataset {result.dataset} {model}",
+        f"{count} --samples {m.n_samples} --epsilon {m.epsilon} --res {m.res}",
+        f"--method {m.method} --agg {m.agg} --seed {m.seed}",
     ]
     if config.layers:
         parts.append(f"--layers {','.join(config.layers)}")
     if config.logits:
         parts.append("--logits")
+    if config.output:
+        parts.append(f"--output {config.output}")
     return " ".join(parts) + " --out results"
+
+
+def run_view(result: RunResult, info: RunInfo | None) -> View | None:
+    """The dashboard's view that shows this run: Classes for a per-class run, else Layers."""
+    ref = info.model_ref if info else None
+    key = info.model_key if info else ""
+    if not ref and not key:
+        return None
+    selection = (
+        Selection(result.dataset, ref["arch"], int(ref["epochs"]), int(ref["seed"]))
+        if ref
+        else Selection(result.dataset, key, output=result.config.output)
+    )
+    page: Page = "classes" if result.config.per_class else "layers"
+    return View(page, selection, result.config)
 
 
 def dashboard_path(result: RunResult, info: RunInfo | None) -> str:
     """The dashboard's page and query parameters that show this run (after the host)."""
-    ref = info.model_ref if info else None
-    if not ref:
-        return ""
-    config, m = result.config, result.config.measure
-    page, key = ("classes", "classes") if config.per_class else ("layers", "layers")
-    count = "per_class" if config.per_class else "instances"
-    params = {
-        "dataset": result.dataset,
-        "model": ref["arch"],
-        "epochs": ref["epochs"],
-        f"{key}_{count}": config.per_class or config.n_instances,
-        f"{key}_samples": m.n_samples,
-        f"{key}_epsilon": m.epsilon,
-        f"{key}_res": m.res,
-        f"{key}_method": m.method,
-        f"{key}_agg": m.agg,
-        f"{key}_seed": m.seed,
-    }
-    return f"/{page}?{urlencode(params)}"
+    view = run_view(result, info)
+    return f"/{view.page}?{urlencode(view_params(view))}" if view is not None else ""
 
 
 def facts(result: RunResult, info: RunInfo | None, base_url: str = "") -> ReportFacts:
@@ -105,11 +114,23 @@ def from_cli_files(run_json: Path) -> RunResult:
     names = [layer["name"] for layer in doc["layers"]]
     wide = frame.pivot(index="instance", columns="layer", values="score")[names]
     first = frame.drop_duplicates("instance").set_index("instance").loc[wide.index]
+
+    def per_layer(column: str) -> np.ndarray:
+        if column not in frame:  # written before the column existed
+            return np.full(wide.shape, np.nan)
+        table = frame.pivot(index="instance", columns="layer", values=column)[names]
+        return table.loc[wide.index].to_numpy(np.float64)
+
     arrays = {
         "indices": wide.index.to_numpy(np.int64),
         "labels": first["label"].to_numpy(np.int64),
         "predicted": first["predicted"].to_numpy(np.int64),
         "scores": wide.to_numpy(np.float64),
+        "scales": per_layer("scale"),
+        "spreads": per_layer("spread"),
+        "errors": first["error"].to_numpy(np.float64)
+        if "error" in first
+        else np.full(len(wide), np.nan),
     }
     return RunResult.from_parts(doc, arrays)
 

@@ -1,31 +1,63 @@
-"""Runs and trainings as background jobs: what the pages, the CLI and notebooks submit.
+"""Runs as background jobs: what the pages, the CLI and notebooks submit.
 
-A run's job id is its run key. A stored run is answered at once; otherwise the job streams
-the engine, checkpoints every finished chunk (so a restart or a stop can resume with
-identical scores) and stores the finished run.
+A run is planned once (``plan_run``: its key, dataset, model, config and instances) and
+then executed (``execute_run``), which resumes from its checkpoint, checkpoints every
+finished chunk (so a restart or a stop can resume with identical scores) and stores the
+finished run. A run's job id is its key; a stored run is answered at once.
 """
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+
+import numpy as np
 
 from linearity_core.data.datasets import Dataset, select_instances
 from linearity_core.errors import LinearityError
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.engine import Executor, Provenance, RunProgress, run_linearity
 from linearity_core.measure.results import RunResult
-from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.service.compute import default_executor
-from linearity_core.service.jobs import Job, JobContext, JobService, job_service
+from linearity_core.service.job import PYTHON_CLIENT, Job, JobContext, Outcome
+from linearity_core.service.jobs import JobService, job_service
+from linearity_core.service.runinfo import config_label
 from linearity_core.service.runstore import RunStore, run_key
 from linearity_core.service.selection import ModelHandle
+from linearity_core.service.urls import Page, View
 
+__all__ = ["RunJob", "RunPlan", "RunProgress", "RunState", "execute_run", "plan_run", "submit_run"]
 log = logging.getLogger(__name__)
+RunJob = Job[RunProgress, RunProgress]
 
 
 def run_key_for(dataset: Dataset, model_fingerprint: str, config: RunConfig) -> str:
     return run_key(config, dataset.id, dataset.fingerprint, model_fingerprint)
+
+
+@dataclass(frozen=True, eq=False)
+class RunPlan:
+    """A run, decided once before anything is computed: what it is keyed by, what it
+    scores, on which model, and which instances of the split."""
+
+    key: str
+    dataset: Dataset
+    handle: ModelHandle
+    config: RunConfig
+    indices: np.ndarray = field(repr=False)
+
+
+def plan_run(dataset: Dataset, handle: ModelHandle, config: RunConfig) -> RunPlan:
+    """The plan of ``config`` on ``handle``'s model and ``dataset``."""
+    _, y_split = dataset.split(config.split)
+    idx = select_instances(
+        y_split,
+        n_instances=config.n_instances,
+        per_class=config.per_class,
+        seed=config.measure.seed,
+    )
+    return RunPlan(run_key_for(dataset, handle.fingerprint, config), dataset, handle, config, idx)
 
 
 def cached_progress(result: RunResult) -> RunProgress:
@@ -35,8 +67,90 @@ def cached_progress(result: RunResult) -> RunProgress:
 
 
 def run_title(handle: ModelHandle, dataset: Dataset, config: RunConfig) -> str:
-    count = f"{config.per_class}/class" if config.per_class else f"{config.n_instances}"
-    return f"Run · {handle.label} · {dataset.spec.name} · {count}"
+    return f"Run · {handle.label} · {dataset.spec.name} · {config_label(config)}"
+
+
+def execute_run(
+    plan: RunPlan,
+    store: RunStore,
+    *,
+    report: Callable[[RunProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    executor: Executor | None = None,
+    part_of: str = "",
+) -> Outcome[RunProgress]:
+    """Compute a planned run, resuming from its checkpoint and checkpointing every chunk;
+    store it when it finishes (``part_of`` names the analysis it belongs to). The outcome
+    says whether it stopped early and, when the store could not keep it, why."""
+    x_split, y_split = plan.dataset.split(plan.config.split)
+    resume = store.load_partial(plan.key, plan.config)
+    last, problem = None, None
+    for snap in run_linearity(
+        plan.handle.model,
+        x_split[plan.indices],
+        y_split[plan.indices],
+        plan.config,
+        indices=plan.indices,
+        x_reference=plan.dataset.sampling_reference(plan.config),  # grid: its feature range
+        should_stop=should_stop,
+        resume=resume,
+        chunk_size=resume.timings.chunk_size if resume is not None else None,
+        executor=executor or default_executor(),
+        about=Provenance(plan.dataset.id, plan.handle.label, plan.dataset.class_names),
+    ):
+        last = snap
+        if not snap.done or snap.stopped:  # checkpoint first: what is shown is kept
+            problem = _try(partial(store.save_partial, plan.key, snap.result), "checkpoint")
+        if report is not None:
+            report(snap)
+    if last is None:
+        raise LinearityError("the run produced no result")
+    if last.stopped:
+        note = f"Its progress could not be kept: {problem}" if problem else None
+        return Outcome(last, stopped=True, note=note)
+    extra = {
+        "model_fingerprint": plan.handle.fingerprint,
+        "data_fingerprint": plan.dataset.fingerprint,
+        "model_ref": plan.handle.ref or None,  # how the CLI can make the same model again
+        "model_key": plan.handle.key,
+        "part_of": part_of or None,
+    }
+    problem = _try(partial(store.save, plan.key, last.result, extra=extra), "store")
+    store.drop_partial(plan.key)
+    note = f"Computed, not stored: {problem}. It is shown here but not kept." if problem else None
+    return Outcome(last, note=note)
+
+
+def _try(write: Callable[[], Any], what: str) -> str | None:
+    """Writing to the store may fail (read-only, full disk): say so, keep the result."""
+    try:
+        write()
+    except OSError as exc:
+        log.warning("run %s could not be written: %s", what, exc)
+        reason = "the disk is full" if exc.errno == 28 else exc.strerror or str(exc)
+        return f"{reason} ({getattr(exc, 'filename', '') or 'run store'})"
+    return None
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a page shows for a run before anyone presses Run again: the job computing
+    it (or that computed it in this process), else the stored run, else a checkpoint."""
+
+    job: RunJob | None = None
+    stored: RunResult | None = None
+    checkpoint: RunResult | None = None
+
+
+def run_state(plan: RunPlan, service: JobService | None = None) -> RunState:
+    service, store = service or job_service(), RunStore()
+    job = service.get(plan.key)
+    if job is not None:
+        return RunState(job=job)
+    stored = store.load(plan.key, plan.config)
+    if stored is not None:
+        return RunState(stored=stored)
+    return RunState(checkpoint=store.load_partial(plan.key, plan.config))
 
 
 def submit_run(
@@ -44,11 +158,12 @@ def submit_run(
     handle: ModelHandle,
     config: RunConfig,
     *,
-    page: str = "layers",
+    page: Page = "layers",
+    client: str = PYTHON_CLIENT,
     service: JobService | None = None,
     store: RunStore | None = None,
     executor: Executor | None = None,
-) -> Job:
+) -> RunJob:
     """The job computing this run: the one already queued or running, a done one at once
     when the run is stored, else a new one.
 
@@ -58,124 +173,25 @@ def submit_run(
         What to run: instances of ``dataset`` chosen by ``config``, scored on the model.
     page
         Where the dashboard shows this run (the sidebar links to it).
+    client
+        Who asks (a browser session, the CLI); waiting jobs are served in turn by client.
     service, store, executor
         Defaults: the process's job service, the home's run store, in-process chunks.
     """
-    service = service or job_service()
-    store = store or RunStore()
-    key = run_key_for(dataset, handle.fingerprint, config)
+    service, store = service or job_service(), store or RunStore()
+    plan = plan_run(dataset, handle, config)
     title = run_title(handle, dataset, config)
-    job = service.get(key)
-    if job is not None and job.active:
+    view = View(page, handle.selection, config)
+    job = service.get(plan.key)
+    if job is not None and job.active and not job.stopping:
         return job
-    stored = store.load(key, config)
+    stored = store.load(plan.key, config)
     if stored is not None:
-        return service.finished(key, "run", title, page, cached_progress(stored))
+        return service.finished(plan.key, "run", title, view, cached_progress(stored))
 
-    def work(ctx: JobContext) -> RunProgress:
-        return compute_stored_run(
-            store, key, dataset, handle, config, ctx.report, ctx.should_stop, executor, ctx
+    def work(ctx: JobContext[RunProgress]) -> Outcome[RunProgress]:
+        return execute_run(
+            plan, store, report=ctx.report, should_stop=ctx.should_stop, executor=executor
         )
 
-    return service.submit(key, "run", title, page, work)
-
-
-def compute_stored_run(
-    store: RunStore,
-    key: str,
-    dataset: Dataset,
-    handle: ModelHandle,
-    config: RunConfig,
-    report: Callable[[RunProgress], None],
-    should_stop: Callable[[], bool],
-    executor: Executor | None = None,
-    ctx: JobContext | None = None,
-) -> RunProgress:
-    """Compute a run, resuming from its checkpoint, checkpointing every chunk; store it."""
-    x_split, y_split = dataset.split(config.split)
-    m = config.measure
-    idx = select_instances(
-        y_split, n_instances=config.n_instances, per_class=config.per_class, seed=m.seed
-    )
-    resume = store.load_partial(key, config)
-    last = None
-    for snap in run_linearity(
-        handle.model,
-        x_split[idx],
-        y_split[idx],
-        config,
-        indices=idx,
-        x_reference=dataset.sampling_reference(config),  # grid infers its feature range
-        should_stop=should_stop,
-        resume=resume,
-        chunk_size=resume.timings.chunk_size if resume is not None else None,
-        executor=executor or default_executor(),
-        about=Provenance(dataset.id, handle.label, dataset.class_names),
-    ):
-        last = snap
-        if not snap.done or snap.stopped:  # checkpoint first: what is shown is kept
-            _try(partial(store.save_partial, key, snap.result), "checkpoint")
-        report(snap)
-    if last is None:
-        raise LinearityError("the run produced no result")
-    if last.stopped:
-        if ctx is not None:
-            ctx.stopped = True
-        return last
-    ref = {k: handle.meta[k] for k in ("arch", "epochs", "seed") if k in handle.meta}
-    extra = {
-        "model_fingerprint": handle.fingerprint,
-        "data_fingerprint": dataset.fingerprint,
-        "model_ref": ref or None,  # how the CLI can make the same model again
-    }
-    problem = _try(partial(store.save, key, last.result, extra=extra), "store")
-    if problem and ctx is not None:
-        ctx.job.note = f"The run finished but could not be stored: {problem}"
-    store.drop_partial(key)
-    return last
-
-
-def _try(write: Callable[[], Any], what: str) -> str | None:
-    """Writing to the store may fail (read-only, full disk): say so, keep the result."""
-    try:
-        write()
-    except OSError as exc:
-        log.warning("run %s could not be written: %s", what, exc)
-        return f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or 'run store'})"
-    return None
-
-
-def training_job_id(ref: ModelRef) -> str:
-    return f"train:{ref.slug}"
-
-
-def submit_training(
-    ref: ModelRef,
-    dataset: Dataset,
-    *,
-    service: JobService | None = None,
-    store: ModelStore | None = None,
-) -> Job:
-    """The job training ``ref``: the one already going, a done one when the model is
-    stored, else a new one. Its snapshots are ``TrainingProgress``; its result the
-    stored model's metadata."""
-    service = service or job_service()
-    store = store or ModelStore()
-    job_id, title = training_job_id(ref), f"Train · {ref.label} · {dataset.spec.name}"
-    job = service.get(job_id)
-    if job is not None and job.active:
-        return job
-    meta = store.meta(ref)
-    if meta is not None:
-        return service.finished(job_id, "training", title, "model", meta)
-
-    def work(ctx: JobContext) -> dict[str, Any] | None:
-        try:
-            return store.get_or_train(ref, dataset, ctx.report, ctx.should_stop)[1]
-        except LinearityError:
-            if not ctx.should_stop():
-                raise
-            ctx.stopped = True
-            return None
-
-    return service.submit(job_id, "training", title, "model", work)
+    return service.submit(plan.key, "run", title, view, work, client)

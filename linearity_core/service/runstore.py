@@ -9,7 +9,9 @@ first and are then ``os.replace``d: a reader never sees half a file.
 
 import json
 import logging
-from dataclasses import dataclass
+import os
+import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,19 @@ import numpy as np
 from linearity_core.errors import LinearityError
 from linearity_core.hashing import content_hash
 from linearity_core.measure.config import MEASURE_VERSION, RunConfig
-from linearity_core.measure.results import RunResult, layers_from_meta
-from linearity_core.paths import atomic_write, linearity_home, remove_quietly
+from linearity_core.measure.results import ARRAY_NAMES, RunResult
+from linearity_core.paths import atomic_write, linearity_home, remove_quietly, remove_stale_temp
+from linearity_core.service.runinfo import Listing, RunInfo
 
 log = logging.getLogger(__name__)
-ARRAY_NAMES = ("indices", "labels", "predicted", "scores")
 # Bump when the entry layout changes; older entries are then misses and are recomputed.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
+# A deleted run stays in the trash this long, so Undo can bring it back.
+TRASH_KEEP_S = 7 * 24 * 3600
+
+
+class OutdatedEntry(ValueError):
+    """An entry written by an older version of the store: not damage, just a miss."""
 
 
 def run_key(
@@ -50,64 +58,6 @@ def entry_checksum(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
     doc = json.dumps({k: v for k, v in meta.items() if k != "checksum"}, sort_keys=True)
     named = [part for name in ARRAY_NAMES for part in (name, np.asarray(arrays[name]))]
     return content_hash(doc, *named)
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What the listing shows of a stored run, parsed and type-checked from its metadata."""
-
-    key: str
-    config: RunConfig
-    dataset: str
-    model: str
-    n_planned: int
-    n_layers: int
-    created_at: str
-    total_s: float
-    model_fingerprint: str = ""
-    data_fingerprint: str = ""
-    model_ref: dict[str, Any] | None = None  # arch, epochs, seed of a built-in model
-
-    @classmethod
-    def from_meta(cls, key: str, meta: dict[str, Any]) -> "RunInfo":
-        try:
-            info = cls(
-                key=key,
-                config=RunConfig.from_dict(meta["config"]),
-                dataset=str(meta["dataset"]),
-                model=str(meta["model"]),
-                n_planned=int(meta["n_planned"]),
-                n_layers=len(layers_from_meta(meta["layers"])),
-                created_at=meta["created_at"],
-                total_s=float(meta["timings"]["total_s"]),
-                model_fingerprint=str(meta.get("model_fingerprint", "")),
-                data_fingerprint=str(meta.get("data_fingerprint", "")),
-                model_ref=meta.get("model_ref"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise LinearityError(f"its metadata is damaged ({type(exc).__name__}: {exc})") from exc
-        if not isinstance(info.created_at, str) or len(info.created_at) < 16:
-            raise LinearityError(f"its creation time {info.created_at!r} is not a timestamp")
-        return info
-
-    @property
-    def when(self) -> str:
-        """``YYYY-MM-DD HH:MM`` (UTC)."""
-        return self.created_at[:16].replace("T", " ")
-
-    @property
-    def selection(self) -> str:
-        if self.config.per_class:
-            return f"{self.config.per_class} per class"
-        return f"{self.config.n_instances} instances"
-
-
-@dataclass(frozen=True)
-class Listing:
-    """Every readable run, newest first, and the file names of damaged entries."""
-
-    runs: list[RunInfo]
-    damaged: list[str]
 
 
 class RunStore:
@@ -146,6 +96,8 @@ class RunStore:
     def _read(self, path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
+            if isinstance(meta, dict) and meta.get("format") != STORE_FORMAT:
+                raise OutdatedEntry(f"it was stored in format {meta.get('format')!r}")
             arrays = {name: data[name] for name in ARRAY_NAMES}
         if not isinstance(meta, dict) or meta.get("checksum") != entry_checksum(meta, arrays):
             raise ValueError("checksum mismatch")
@@ -179,25 +131,57 @@ class RunStore:
         return result
 
     def info(self, key: str) -> RunInfo | None:
-        """What the listing knows of one stored run, or None."""
-        try:
-            return RunInfo.from_meta(key, self._read(self.path(key))[0])
-        except Exception:
+        """What the listing knows of one stored run; None when there is none, and a
+        LinearityError naming what is wrong when its entry cannot be read."""
+        path = self.path(key)
+        if not path.is_file():
             return None
+        try:
+            return RunInfo.from_meta(key, self._read(path)[0])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, LinearityError) as exc:
+            raise LinearityError(f"the stored run {key} cannot be read: {exc}") from exc
 
     def list(self) -> Listing:
         """Every readable run, newest first; damaged entries are named, not fatal."""
-        runs, damaged = [], []
+        runs, damaged, outdated = [], [], 0
         for path in sorted(self.root.glob("*.npz")):
             try:
                 runs.append(RunInfo.from_meta(path.stem, self._read(path)[0]))
+            except OutdatedEntry:
+                outdated += 1
             except Exception as exc:
                 log.warning("run store: skipping unreadable entry %s (%s)", path, exc)
                 damaged.append(path.name)
-        return Listing(sorted(runs, key=lambda r: r.created_at, reverse=True), damaged)
+        return Listing(sorted(runs, key=lambda r: r.created_at, reverse=True), damaged, outdated)
+
+    def trash_path(self, key: str) -> Path:
+        return self.root / "trash" / f"{key}.npz"
 
     def delete(self, key: str) -> bool:
+        """Move a run to the trash (``restore`` brings it back, bit for bit); True when
+        there was one."""
         path = self.path(key)
-        existed = path.exists()
-        remove_quietly(path)
-        return existed
+        if not path.is_file():
+            return False
+        self.trash_path(key).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, self.trash_path(key))  # noqa: PTH105 - atomic, same filesystem
+        os.utime(self.trash_path(key))  # the trash keeps it from the time of deletion
+        return True
+
+    def restore(self, key: str) -> bool:
+        """Bring a deleted run back from the trash; True when it was there."""
+        trashed = self.trash_path(key)
+        if not trashed.is_file():
+            return False
+        os.replace(trashed, self.path(key))  # noqa: PTH105
+        return True
+
+    def tidy(self, keep_s: float = TRASH_KEEP_S) -> None:
+        """Empty the trash of runs deleted more than ``keep_s`` ago, and remove the
+        temporary files of writes that a killed process left behind."""
+        now = time.time()
+        for path in self.root.glob("trash/*.npz"):
+            if now - path.stat().st_mtime > keep_s:
+                remove_quietly(path)
+        for folder in (self.root, self.root / "partial"):
+            remove_stale_temp(folder)

@@ -1,5 +1,5 @@
-"""Every chart with its downloads: PNG and SVG (drawn by a warm browser when clicked) and
-interactive HTML."""
+"""Every chart with its downloads: PNG at slide size and SVG (drawn by a warm browser
+when clicked) and interactive HTML that opens offline."""
 
 import re
 from functools import partial
@@ -7,7 +7,13 @@ from functools import partial
 import plotly.graph_objects as go
 import streamlit as st
 
-from linearity_core.present.export import ImageFormat, export_unavailable, figure_image
+from linearity_core.present.export import (
+    SLIDE_WIDTH,
+    ImageFormat,
+    export_unavailable,
+    figure_image,
+    standalone_html,
+)
 
 
 def slug(text: str) -> str:
@@ -19,28 +25,35 @@ def _missing_exporter() -> str | None:
     return export_unavailable()
 
 
-def chart(fig: go.Figure, key: str, name: str) -> None:
-    """Draw ``fig``; below it, downloads that make their file only when clicked."""
+def chart(fig: go.Figure, key: str, name: str, downloads: bool = True) -> None:
+    """Draw ``fig``; below it (unless ``downloads`` is False: the caller places them with
+    ``chart_downloads``), downloads that make their file only when clicked."""
     st.plotly_chart(fig, key=key)
+    if downloads:
+        chart_downloads(fig, key, name)
+
+
+def chart_downloads(fig: go.Figure, key: str, name: str) -> None:
     missing = _missing_exporter()
-    cols = st.columns([1, 1, 1, 3])
+    cols = st.columns([1, 1, 1, 5])
     images: tuple[tuple[ImageFormat, str], ...] = (("png", "image/png"), ("svg", "image/svg+xml"))
     for col, (fmt, mime) in zip(cols, images, strict=False):
         col.download_button(
             fmt.upper(),
-            partial(figure_image, fig, fmt),
+            partial(figure_image, fig, fmt, SLIDE_WIDTH if fmt == "png" else None),
             f"{slug(name)}.{fmt}",
             mime,
             key=f"{key}_{fmt}",
             on_click="ignore",
             disabled=missing is not None,
-            help=missing,
+            help=missing or ("1920 pixels wide, for slides" if fmt == "png" else None),
         )
     cols[2].download_button(
         "HTML",
-        lambda: fig.to_html(include_plotlyjs="cdn"),
+        partial(standalone_html, fig),
         f"{slug(name)}.html",
         "text/html",
         key=f"{key}_html",
         on_click="ignore",
+        help="Interactive, in one file that opens with no network",
     )

@@ -6,38 +6,44 @@ job. While a job runs, a fragment redraws its latest snapshot twice a second.
 """
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from linearity_core.data.datasets import Dataset
-from linearity_core.measure.config import RunConfig
-from linearity_core.measure.engine import RunProgress
+from linearity_core.errors import LinearityError
 from linearity_core.measure.results import RunResult
 from linearity_core.present.figures import training_curves
-from linearity_core.service.jobs import Job, job_service
-from linearity_core.service.runs import (
-    run_key_for,
-    submit_run,
-    submit_training,
-    training_job_id,
-)
-from linearity_core.service.runstore import RunStore
-from linearity_core.service.selection import ModelHandle, Selection
+from linearity_core.present.text import md
+from linearity_core.service.jobs import Job, Progress, job_service
+from linearity_core.service.runs import RunJob, RunPlan, RunProgress, run_state, submit_run
+from linearity_core.service.selection import Selection, stored_meta
+from linearity_core.service.training import submit_training, training_job_id
+from linearity_core.service.urls import Page
+from pages.components.guard import guarded
 from pages.components.state import select
 
 POLL_S = 0.5  # at least twice a second while a job runs
 
 Render = Callable[[RunResult, str], None]
-Progress = TypeVar("Progress")  # what an analysis job reports and returns
+P = TypeVar("P", bound=Progress)  # what an analysis job reports and returns
 
 
-def watch_job(job: Job, draw: Callable[[Job], None], stop_key: str) -> None:
+def client_id() -> str:
+    """This browser session, as one client of the job service (served in turn)."""
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id}" if ctx is not None else "python"
+
+
+def watch_job(job: Job[Any, Any], draw: Callable[[Any], None], stop_key: str) -> None:
     """Redraw ``job`` every POLL_S while it is active; one app rerun when it ends."""
 
     @st.fragment(run_every=POLL_S)
+    @guarded("a live view")
     def live() -> None:
-        if st.button("Stop", key=stop_key):
+        if job.stopping:
+            st.button("Stopping…", key=stop_key, disabled=True)
+        elif st.button("Stop", key=stop_key):
             job_service().cancel(job.id)
         draw(job)
         if not job.active:
@@ -46,11 +52,11 @@ def watch_job(job: Job, draw: Callable[[Job], None], stop_key: str) -> None:
     live()
 
 
-def _progress_line(job: Job) -> str:
+def progress_line(job: RunJob) -> str:
     if job.state == "queued":
         return f"Queued: #{job_service().queue_position(job)} in line, after the jobs before it"
     snap = job.snapshot
-    if not isinstance(snap, RunProgress):
+    if snap is None:
         return "Starting…"
     eta = "" if snap.eta_s is None else f" · about {snap.eta_s:.0f} s left"
     return (
@@ -59,41 +65,45 @@ def _progress_line(job: Job) -> str:
     )
 
 
-def run_panel(
-    dataset: Dataset,
-    handle: ModelHandle,
-    config: RunConfig,
-    render: Render,
-    key: str,
-    page: str,
-) -> None:
+def submit(make: Callable[[], Job[Any, Any]]) -> Job[Any, Any] | None:
+    """Submit a job; a refusal (a full queue, say) is said, not raised."""
+    try:
+        return make()
+    except LinearityError as exc:
+        st.error(md(exc))
+        return None
+
+
+def run_panel(plan: RunPlan, render: Render, key: str, page: Page) -> None:
     """Run button, live progress with ETA, Stop; a stored run is drawn at once.
 
     ``render(result, tag)`` draws a result; ``tag`` keeps chart keys apart between the
     live view and the final one.
     """
-    service, store = job_service(), RunStore()
-    run_key = run_key_for(dataset, handle.fingerprint, config)
-    job = service.get(run_key)
+    state = run_state(plan)
+    job = state.job
     watched = st.session_state.setdefault("watched_jobs", set())
     if st.button("Run", type="primary", key=f"{key}_run"):
-        job = submit_run(dataset, handle, config, page=page)
-        job.link = job.link or st.query_params.to_dict()
-        if job.active:
+        job = (
+            submit(
+                lambda: submit_run(
+                    plan.dataset, plan.handle, plan.config, page=page, client=client_id()
+                )
+            )
+            or job
+        )
+        if job is not None and job.active:
             watched.add(job.id)
     if job is None:
-        stored = store.load(run_key, config)
-        if stored is not None:
-            cache_note(stored)
-            render(stored, "final")
-            return
-        checkpoint = store.load_partial(run_key, config)
-        if checkpoint is not None:
+        if state.stored is not None:
+            cache_note(state.stored)
+            render(state.stored, "final")
+        elif state.checkpoint is not None:
             st.warning(
-                f"An earlier run stopped after {len(checkpoint.indices)} of "
-                f"{checkpoint.n_planned} instances. Press **Run** to resume it from there."
+                f"An earlier run stopped after {len(state.checkpoint.indices)} of "
+                f"{state.checkpoint.n_planned} instances. Press **Run** to resume it from there."
             )
-            render(checkpoint, "checkpoint")
+            render(state.checkpoint, "checkpoint")
         else:
             st.info(
                 "Press **Run** to compute this run. It runs on the server: you can open other "
@@ -103,30 +113,35 @@ def run_panel(
     if job.active:
         watched.add(job.id)  # this session saw it computed; others get it from the cache
 
-        def draw(job: Job) -> None:
-            st.progress(job.fraction, _progress_line(job))
-            if isinstance(job.snapshot, RunProgress) and len(job.snapshot.result.indices):
+        def draw(job: RunJob) -> None:
+            st.progress(job.fraction, progress_line(job))
+            if job.snapshot is not None and len(job.snapshot.result.indices):
                 render(job.snapshot.result, "live")
 
         watch_job(job, draw, f"{key}_stop")
         return
-    _finished_run(job, render, seen_running=job.id in watched)
+    finished_run(job, render, seen_running=job.id in watched)
+
+
+def duration(result: RunResult) -> str:
+    sittings = result.timings.sittings
+    over = f" over {sittings} sittings" if sittings > 1 else ""
+    return f"{result.timings.total_s:.1f} s{over}"
 
 
 def cache_note(result: RunResult) -> None:
     when = result.created_at[:16].replace("T", " ")
     st.success(
-        f"⚡ Loaded from the cache: computed {when} UTC in {result.timings.total_s:.1f} s, "
-        "nothing recomputed."
+        f"⚡ Loaded from the cache: computed {when} UTC in {duration(result)}, nothing recomputed."
     )
 
 
-def _finished_run(job: Job, render: Render, seen_running: bool) -> None:
+def finished_run(job: RunJob, render: Render, seen_running: bool) -> None:
     if job.state == "failed":
-        st.error(f"The run failed: {job.error}")
+        st.error(f"The run failed: {md(job.error)}")
         return
-    progress = job.result if isinstance(job.result, RunProgress) else job.snapshot
-    if not isinstance(progress, RunProgress):
+    progress: RunProgress | None = job.result or job.snapshot
+    if progress is None:
         st.warning("The run was stopped before its first chunk finished.")
         return
     result = progress.result
@@ -136,44 +151,43 @@ def _finished_run(job: Job, render: Render, seen_running: bool) -> None:
             "instances. The partial result below is not stored as a finished run; press "
             "**Run** to resume from where it stopped."
         )
+    elif job.note:
+        st.warning(md(job.note))  # computed, but not stored: one true message
     elif progress.from_cache or not seen_running:
         cache_note(result)
     else:
         st.success(
-            f"Computed in {result.timings.total_s:.1f} s and stored; it will load from the "
-            "cache next time."
+            f"Computed in {duration(result)} and stored; it will load from the cache next time."
         )
-    if job.note:
-        st.warning(job.note)
     render(result, "final")
 
 
-def training_panel(sel: Selection, dataset: Dataset, key: str) -> None:
+def training_panel(sel: Selection, dataset: Any, key: str) -> None:
     """Offer to train the selected built-in model; the training runs as a job."""
     ref = sel.model_ref()
     job = job_service().get(training_job_id(ref))
     if job is None or not job.active:
         st.info(
-            f"**{ref.label}** has not been trained on {dataset.spec.name} yet. Train it now "
-            "(the notebook's 5 epochs take a few minutes here; it trains on the server while "
-            "you look around), take a quick 1-epoch version, or look at the untrained network."
+            f"**{md(ref.label)}** has not been trained on {md(dataset.spec.name)} yet. Train "
+            "it now (the notebook's 5 epochs take a few minutes here; it trains on the server "
+            "while you look around), take a quick 1-epoch version, or look at the untrained "
+            "network."
         )
         if job is not None and job.state == "failed":
-            st.error(f"Training failed: {job.error}")
+            st.error(f"Training failed: {md(job.error)}")
         cols = st.columns(3)
         label = f"Train {sel.epochs} epoch" + ("s" if sel.epochs > 1 else "")
         if cols[0].button(label, type="primary", key=f"{key}_train"):
-            job = submit_training(ref, dataset)
-            job.link = job.link or st.query_params.to_dict()
+            submit(lambda: submit_training(ref, dataset, client=client_id()))
             st.rerun()
         if sel.epochs != 1 and cols[1].button("Quick: 1 epoch", key=f"{key}_quick"):
-            submit_training(ref.at_epoch(1), dataset)
+            submit(lambda: submit_training(ref.at_epoch(1), dataset, client=client_id()))
             select(epochs=1)
         if cols[2].button("Use untrained weights", key=f"{key}_untrained"):
             select(epochs=0)
         return
 
-    def draw(job: Job) -> None:
+    def draw(job: Job[Any, Any]) -> None:
         snap = job.snapshot
         if snap is None:
             st.progress(0.0, "Queued…" if job.state == "queued" else "Starting training…")
@@ -183,20 +197,24 @@ def training_panel(sel: Selection, dataset: Dataset, key: str) -> None:
             f"Epoch {snap.epoch}/{snap.epochs} · batch {snap.batch}/{snap.batches} · "
             f"loss {snap.loss:.3f} · accuracy {snap.accuracy:.3f}",
         )
-        st.plotly_chart(training_curves(snap.history), key=f"{key}_curves")
+        early = Selection(sel.dataset_id, sel.model_key, 1, sel.seed)
+        if sel.epochs > 1 and stored_meta(early) is not None:
+            st.caption("The first epoch's model is ready: run it now while training goes on.")
+            if st.button("Use the 1-epoch model now", key=f"{key}_early"):
+                select(epochs=1)
+        st.plotly_chart(training_curves(snap.history, snap.curve), key=f"{key}_curves")
 
-    st.info(f"Training **{ref.label}** on the server. You can open other pages meanwhile.")
+    st.info(f"Training **{md(ref.label)}** on the server. You can open other pages meanwhile.")
     watch_job(job, draw, f"{key}_stop_training")
 
 
 def analysis_panel(
     name: str,
     job_id: str,
-    submit: Callable[[], Job],
-    stored: Callable[[], Progress | None],
-    draw: Callable[[Progress, str], None],
-    progress_type: type[Progress],
-    live_line: Callable[[Job], str],
+    make: Callable[[], Job[P, P]],
+    stored: Callable[[], P | None],
+    draw: Callable[[P, str], None],
+    live_line: Callable[[Job[P, P]], str],
     messages: tuple[str, str],
 ) -> None:
     """ "Run <name>", live drawing, Stop and the final view of an analysis made of runs.
@@ -204,10 +222,9 @@ def analysis_panel(
     ``messages`` are the note for a result found in the stores and the prompt shown before
     the first run.
     """
-    job = job_service().get(job_id)
+    job: Job[P, P] | None = job_service().get(job_id)
     if st.button(f"Run {name}", type="primary", key=f"{name}_run"):
-        job = submit()
-        job.link = job.link or st.query_params.to_dict()
+        job = submit(make) or job
     found = None if job is not None else stored()
     if found is not None:
         st.success(messages[0])
@@ -216,15 +233,29 @@ def analysis_panel(
         st.info(messages[1])
     elif job.active:
 
-        def live(job: Job) -> None:
+        def live(job: Job[P, P]) -> None:
             st.progress(job.fraction, live_line(job))
-            if isinstance(job.snapshot, progress_type):
+            if job.snapshot is not None:
                 draw(job.snapshot, "live")
 
         watch_job(job, live, f"{name}_stop")
     elif job.state == "failed":
-        st.error(f"The {name} failed: {job.error}")
-    elif isinstance(job.result, progress_type):
+        st.error(f"The {name} failed: {md(job.error)}")
+    elif job.result is not None:
         if job.state == "cancelled":
             st.warning(f"The {name} was stopped; its finished parts are shown.")
         draw(job.result, "final")
+
+
+def trained_or_offer(sel: Selection, dataset: Any, key: str) -> Any:
+    """The selected model; when it still has to be trained, the offer to train it, and
+    the page stops there."""
+    from pages.components.loaders import handle_or_stop
+    from pages.components.state import show_url_notes
+
+    handle = handle_or_stop(sel, dataset)
+    if handle is None:
+        show_url_notes()
+        training_panel(sel, dataset, key=key)
+        st.stop()
+    return handle

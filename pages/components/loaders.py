@@ -2,12 +2,12 @@
 cached model loading, and pages that stop with a clear message when loading fails."""
 
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
-from linearity_core.data.datasets import Dataset, load_dataset
 from linearity_core.errors import LinearityError
+from linearity_core.present.text import md
+from linearity_core.service.catalog import Dataset, load_dataset
 from linearity_core.service.selection import ModelHandle, Selection, load_model, stored_meta
 from pages.components.state import select
 
@@ -18,18 +18,18 @@ def dataset_or_stop(sel: Selection) -> Dataset:
         with st.spinner("Loading dataset…"):
             return load_dataset(sel.dataset_id)
     except LinearityError as exc:
-        st.error(f"The dataset could not be loaded. {exc}")
+        st.error(f"The dataset could not be loaded. {md(exc)}")
         st.stop()
         raise  # unreachable: st.stop() ends the script
 
 
 @st.cache_resource(show_spinner="Loading model…", max_entries=4)
 def _cached_model(
-    dataset_id: str, model_key: str, epochs: int, stored: str | None, _dataset: Dataset
+    sel: Selection, data_fingerprint: str, stored: str | None, _dataset: Dataset
 ) -> ModelHandle | None:
     # ``stored`` (the stored model's fingerprint) is in the key: once a model has been
     # trained, the next look-up loads it instead of remembering that it was missing.
-    return load_model(Selection(dataset_id, model_key, epochs), _dataset)
+    return load_model(sel, _dataset)
 
 
 def handle_or_stop(sel: Selection, dataset: Dataset) -> ModelHandle | None:
@@ -38,15 +38,32 @@ def handle_or_stop(sel: Selection, dataset: Dataset) -> ModelHandle | None:
     meta = stored_meta(sel)
     stored = None if meta is None else str(meta["model_fingerprint"])
     try:
-        return _cached_model(sel.dataset_id, sel.model_key, sel.epochs, stored, dataset)
+        return _cached_model(sel, dataset.fingerprint, stored, dataset)
     except LinearityError as exc:
-        st.error(f"This model cannot be used with {dataset.spec.name}: {exc}")
+        st.error(f"This model cannot be used with {md(dataset.spec.name)}: {md(exc)}")
         st.stop()
         raise
 
 
+def handle_or_none(sel: Selection, dataset: Dataset) -> ModelHandle | None:
+    """The selected model when it is at hand (stored or untrained), else None, quietly:
+    for pages that only decorate with it."""
+    meta = stored_meta(sel)
+    if meta is None and (sel.epochs != 0 and not sel.is_upload):
+        return None
+    try:
+        return _cached_model(
+            sel,
+            dataset.fingerprint,
+            None if meta is None else str(meta["model_fingerprint"]),
+            dataset,
+        )
+    except LinearityError:
+        return None
+
+
 def upload_panel(
-    label: str, types: list[str], key: str, accept: Callable[[bytes, str], dict[str, Any]]
+    label: str, types: list[str], key: str, accept: Callable[[bytes, str], dict[str, str]]
 ) -> None:
     """A file uploader that acts as soon as a file has arrived: ``accept(raw, name)``
     checks and keeps it and returns the new selection; a refusal stays on screen while
@@ -57,9 +74,10 @@ def upload_panel(
     refusals = st.session_state.setdefault("upload_refusals", {})
     if upload.file_id not in refusals:
         try:
-            selection = accept(upload.getvalue(), upload.name)
+            with st.spinner(f"Checking {upload.name}…"):
+                selection = accept(upload.getvalue(), upload.name)
         except LinearityError as exc:
-            refusals[upload.file_id] = f"{upload.name} was refused: {exc}"
+            refusals[upload.file_id] = f"{md(upload.name)} was refused: {md(exc)}"
         else:
             refusals[upload.file_id] = ""
             select(**selection)

@@ -1,4 +1,5 @@
-"""The measure's parameters as widgets, with the notebook's defaults."""
+"""The measure's parameters as widgets, with the notebook's defaults, under the URL
+schema's names."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -8,15 +9,15 @@ from linearity_core.measure.config import MeasureConfig
 from pages.components.state import choice, number
 
 
-def instances_param(col: Any, key: str, n_test: int, default: int, help: str) -> int:
+def instances_param(col: Any, page: str, n_test: int, default: int, help: str) -> int:
     """How many test images to score, at most the test split's size."""
     instances = number(
-        col, "Instances", f"{key}_instances", min(default, n_test), 1, n_test, help=help
+        col, "Instances", page, "instances", min(default, n_test), 1, n_test, help=help
     )
     return int(instances)
 
 
-def measure_params(key: str, cols: Sequence[Any], with_epsilon: bool = True) -> MeasureConfig:
+def measure_params(page: str, cols: Sequence[Any], with_epsilon: bool = True) -> MeasureConfig:
     """Samples, epsilon, resolution, sampling, aggregation and seed in six columns.
 
     Without ``with_epsilon`` (a page that sweeps it) there are five, and the notebook's
@@ -25,7 +26,8 @@ def measure_params(key: str, cols: Sequence[Any], with_epsilon: bool = True) -> 
     n_samples = number(
         cols[0],
         "Samples",
-        f"{key}_samples",
+        page,
+        "samples",
         defaults.N_SAMPLES,
         1,
         500,
@@ -36,7 +38,8 @@ def measure_params(key: str, cols: Sequence[Any], with_epsilon: bool = True) -> 
         epsilon = number(
             cols[1],
             "Epsilon",
-            f"{key}_epsilon",
+            page,
+            "epsilon",
             defaults.EPSILON,
             0.001,
             1.0,
@@ -44,10 +47,12 @@ def measure_params(key: str, cols: Sequence[Any], with_epsilon: bool = True) -> 
             format="%.3f",
         )
     rest = cols[2:] if with_epsilon else cols[1:]
-    res = number(rest[0], "Resolution", f"{key}_res", defaults.RES, 1, 10_000)
-    method = choice(rest[1], "Sampling", f"{key}_method", ["grid", "knn"])
-    agg = choice(rest[2], "Aggregation", f"{key}_agg", ["global", "pairwise"])
-    seed = number(rest[3], "Seed", f"{key}_seed", 0, 0, 2**31 - 1)
+    res = number(rest[0], "Resolution", page, "res", defaults.RES, 1, 10_000)
+    method = choice(rest[1], "Sampling", page, "method", ["grid", "knn"])
+    agg = choice(rest[2], "Aggregation", page, "agg", ["global", "pairwise"])
+    seed = number(
+        rest[3], "Seed", page, "seed", 0, 0, 2**31 - 1, help="Of the samples and instances"
+    )
     return MeasureConfig(
         method=method,
         agg=agg,

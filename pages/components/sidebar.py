@@ -1,16 +1,30 @@
 """The sidebar on every page: dataset and model pickers, and what the server is working on."""
 
+import time
+from typing import Any
+
 import streamlit as st
 
-from linearity_core.data.datasets import list_datasets
+from linearity_core.present.text import md
+from linearity_core.service.catalog import list_datasets
 from linearity_core.service.compute import compute_target
 from linearity_core.service.jobs import Job, job_service
-from linearity_core.service.selection import Selection, model_keys, model_label, stored_meta
+from linearity_core.service.selection import (
+    Selection,
+    model_keys,
+    model_label,
+    stored_meta,
+    upload_outputs,
+)
+from linearity_core.service.training import training_job_id
+from linearity_core.service.urls import selection_params, view_params
 from pages.components.state import (
     EPOCH_CHOICES,
     apply_pending_selection,
-    current_selection,
+    choose,
+    chosen,
     init_selection,
+    set_url,
 )
 
 # How often the jobs list refreshes while something runs (nothing polls when idle).
@@ -18,29 +32,82 @@ JOBS_POLL_S = 1.0
 RECENT_JOBS = 3
 
 
+def _seed_widgets(sel: Selection, datasets: list[str], models: list[str]) -> None:
+    """Widgets not drawn in the last run lose their state; start them from the selection."""
+    values: dict[str, Any] = {
+        "dataset": sel.dataset_id,
+        "model": sel.model_key,
+        "epochs": sel.epochs,
+    }
+    options: dict[str, list[Any]] = {
+        "dataset": datasets,
+        "model": models,
+        "epochs": list(EPOCH_CHOICES),
+    }
+    for key, value in values.items():
+        if st.session_state.get(key) not in options[key]:
+            st.session_state[key] = value if value in options[key] else options[key][0]
+
+
 def sidebar() -> Selection:
-    """Dataset and model pickers with a status line; mirrors the selection into the URL."""
+    """Dataset and model pickers with a status line; the selection goes into the URL."""
     specs = list_datasets()
     init_selection()
     apply_pending_selection()
+    keys = model_keys()
+    _seed_widgets(chosen(), list(specs), keys)
     with st.sidebar:
-        st.selectbox("Dataset", list(specs), key="dataset", format_func=lambda d: specs[d].name)
-        st.selectbox("Model", model_keys(), key="model", format_func=model_label)
-        sel = current_selection()
-        if not sel.is_upload:
+        dataset = st.selectbox(
+            "Dataset", list(specs), key="dataset", format_func=lambda d: specs[d].name
+        )
+        model = st.selectbox("Model", keys, key="model", format_func=model_label)
+        before = chosen()
+        epochs, output = before.epochs, before.output if model == before.model_key else None
+        if not model.startswith("upload:"):
             # Fixed option labels: a label that changes (say, a tick once a model is
             # trained) makes Streamlit see a new widget and reset its value.
-            st.selectbox("Training", list(EPOCH_CHOICES), key="epochs", format_func=label_of_epochs)
-            sel = current_selection()
+            epochs = int(
+                st.selectbox(
+                    "Training",
+                    list(EPOCH_CHOICES),
+                    key="epochs",
+                    format_func=lambda e: EPOCH_CHOICES[e],
+                )
+                or 0
+            )
+        else:
+            heads = upload_outputs(model)
+            if len(heads) > 1:
+                if st.session_state.get("output") not in heads:
+                    st.session_state.output = output if output in heads else heads[0]
+                output = st.selectbox("Output", heads, key="output", help="Scored as the output")
+        sel = Selection(dataset, model, int(epochs), before.seed, output)
+        choose(sel)
         st.caption(status_line(sel))
         jobs_indicator()
-    st.query_params.update(dataset=sel.dataset_id, model=sel.model_key, epochs=str(sel.epochs))
+    set_url(selection_params(sel))
     return sel
+
+
+def _training_line(sel: Selection) -> str | None:
+    """While the selected model trains: its epoch and about how long is left."""
+    job = job_service().get(training_job_id(sel.model_ref()))
+    if job is None or not job.active:
+        return None
+    if job.state == "queued":
+        return f"Queued for training, #{job_service().queue_position(job)} in line."
+    snap = job.snapshot
+    if snap is None or job.started is None:
+        return "Training is starting…"
+    elapsed = time.time() - job.started
+    left = elapsed / snap.fraction * (1 - snap.fraction) if snap.fraction > 0.01 else None
+    eta = f" · about {left:.0f} s left" if left is not None else ""
+    return f"Training: epoch {snap.epoch}/{snap.epochs}{eta}."
 
 
 def status_line(sel: Selection) -> str:
     if sel.is_upload:
-        return "Your uploaded model."
+        return "Your uploaded model" + (f", output {md(sel.output)}." if sel.output else ".")
     meta = stored_meta(sel)
     kept = [e for e in EPOCH_CHOICES if stored_meta(Selection(sel.dataset_id, sel.model_key, e))]
     names = {0: "untrained", 1: "1 epoch"}
@@ -48,6 +115,9 @@ def status_line(sel: Selection) -> str:
     if meta is None:
         if sel.epochs == 0:
             return "Untrained: random weights (seed 0)." + stored
+        training = _training_line(sel)
+        if training:
+            return training + stored
         return "Not trained yet: train it on the Model or Layers page." + stored
     plural = "s" if sel.epochs > 1 else ""
     state = "Untrained" if sel.epochs == 0 else f"Trained for {sel.epochs} epoch{plural}"
@@ -57,23 +127,24 @@ def status_line(sel: Selection) -> str:
 def job_line(job: Job) -> str:
     """Status first: the sidebar is narrow and long titles are cut at the end."""
     if job.state == "queued":
-        return f"queued, #{job_service().queue_position(job)} · {job.title}"
+        return f"queued, #{job_service().queue_position(job)} · {md(job.title)}"
+    if job.stopping:
+        return f"stopping · {md(job.title)}"
     if job.state == "running":
-        return f"{100 * job.fraction:.0f}% · {job.title}"
-    return f"{job.state} · {job.title}"
+        return f"{100 * job.fraction:.0f}% · {md(job.title)}"
+    return f"{job.state} · {md(job.title)}"
 
 
 def jobs_indicator() -> None:
-    """Active and recent jobs with a link to each one's page; refreshes while any runs."""
+    """Active and recent jobs with a link to each one's view; refreshes while any runs."""
     active = any(job.active for job in job_service().jobs())
     joining = not compute_target().settled  # a cluster being joined: show when it is
 
     @st.fragment(run_every=JOBS_POLL_S if active or joining else None)
     def jobs() -> None:
         target = compute_target()
-        st.caption(
-            f"Compute on: {target.label}" if target.ok else f":red[Compute on: {target.label}]"
-        )
+        where = md(target.label)
+        st.caption(f"Compute on: {where}" if target.ok else f":red[Compute on: {where}]")
         listed = job_service().jobs()
         shown = [j for j in listed if j.active] + [j for j in listed if not j.active][-RECENT_JOBS:]
         if not shown:
@@ -81,20 +152,16 @@ def jobs_indicator() -> None:
         st.markdown("**Jobs**")
         for job in shown:
             st.page_link(
-                f"pages/{job.page}.py",
+                f"pages/{job.view.page}.py",
                 label=job_line(job),
                 icon=":material/sync:" if job.active else ":material/check_circle:",
-                query_params=job.link or None,
+                query_params=view_params(job.view) or None,
             )
             if job.active:
                 st.progress(job.fraction)
             elif job.state == "failed":
-                st.caption(f"Failed: {job.error}")
+                st.caption(f"Failed: {md(job.error)}")
         if (active and not any(j.active for j in listed)) or (joining and target.settled):
             st.rerun()  # the last job ended: redraw the app once, and stop polling
 
     jobs()
-
-
-def label_of_epochs(epochs: int) -> str:
-    return EPOCH_CHOICES[epochs]

@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.app.conftest import PAGES, assert_no_crash
+from tests.app import ui
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", ui.PAGES)
 def test_page_renders_without_exception(app, page):
     app.run()
-    assert_no_crash(app)
+    ui.assert_no_crash(app)
     app.switch_page(page).run()
-    assert_no_crash(app)
+    ui.assert_no_crash(app)
     assert app.title, f"{page} shows no title"

@@ -55,7 +55,7 @@ def test_the_sweep_at_the_notebooks_epsilon_equals_a_plain_run(tiny_dataset):
     from linearity_core.analysis.sweep import sweep_epsilons
     from linearity_core.service.analyses import submit_sweep
     from linearity_core.service.jobs import JobService
-    from linearity_core.service.runs import compute_stored_run
+    from linearity_core.service.runs import execute_run, plan_run
     from linearity_core.service.runstore import RunStore
 
     data = load_dataset(tiny_dataset)
@@ -66,36 +66,33 @@ def test_the_sweep_at_the_notebooks_epsilon_equals_a_plain_run(tiny_dataset):
     service = JobService()
     sweep = service.wait(submit_sweep(data, handle, config, epsilons, service=service).id, 60)
     at_004 = sweep.result.results[epsilons.index(0.04)]
-    plain = compute_stored_run(
-        RunStore(RunStore().root / "elsewhere"),
-        "k",
-        data,
-        handle,
-        config,
-        lambda s: None,
-        lambda: False,
-    ).result
+    elsewhere = RunStore(RunStore().root / "elsewhere")
+    plain = execute_run(plan_run(data, handle, config), elsewhere).result.result
     np.testing.assert_array_equal(at_004.scores, plain.scores)
     means = [r.scores[:, 2].mean() for r in sweep.result.results]  # relu_1
     assert means[-1] > means[0]  # a bigger neighbourhood bends the ReLU more
 
 
-def test_breaking_points_interpolate_where_the_band_is_left():
+def test_growth_reads_the_power_of_epsilon_and_where_half_is_reached():
     import pandas as pd
 
-    from linearity_core.analysis.sweep import breaking_points
+    from linearity_core.analysis.sweep import growth
 
-    frame = pd.DataFrame(
-        {
-            "layer": ["a"] * 3 + ["flat"] * 3,
-            "epsilon": [0.04, 0.08, 0.16] * 2,
-            "mean": [1.0, 1.05, 1.25, 2.0, 2.0, 2.1],
-        }
-    )
-    breaks = dict(zip(*breaking_points(frame).to_numpy().T, strict=True))
-    # a: +5% at 0.08, +25% at 0.16; +10% is a quarter of the way in log-epsilon
-    assert breaks["a"] == pytest.approx(np.exp(np.log(0.08) + 0.25 * np.log(2)))
-    assert np.isnan(breaks["flat"])  # +5% at most: it never leaves the band
+    eps = np.geomspace(0.005, 0.5, 7)
+    frame = pd.concat(
+        [
+            pd.DataFrame({"layer_index": 0, "layer": "kink", "epsilon": eps, "mean": 3 * eps}),
+            pd.DataFrame({"layer_index": 1, "layer": "smooth", "epsilon": eps, "mean": eps**2}),
+            pd.DataFrame({"layer_index": 2, "layer": "conv", "epsilon": eps, "mean": 1e-7}),
+        ]
+    ).assign(linear=lambda f: f["layer"] == "conv")
+    rates = growth(frame).set_index("layer")
+    assert rates.loc["kink", "slope"] == pytest.approx(1.0)
+    assert rates.loc["smooth", "slope"] == pytest.approx(2.0)
+    assert rates.loc["kink", "half_at"] == pytest.approx(0.25)  # 3 ε = 0.75 = half of 1.5
+    assert rates.loc["smooth", "half_at"] == pytest.approx(0.5 / np.sqrt(2))  # exact: a power
+    assert np.isnan(rates.loc["conv", "slope"]) and rates.loc["conv", "reads"].startswith("linear")
+    assert (rates.loc["kink", "reads"], rates.loc["smooth", "reads"]) == ("kink-like", "smooth")
 
 
 def test_the_evolution_scores_every_epoch_on_identical_samples(tiny_dataset):
@@ -186,8 +183,12 @@ def test_a_linear_layer_has_no_auroc_and_the_best_layer_reads_both_ways():
     wrong = result.predicted != result.labels
     noise = np.random.default_rng(3).random(200) * 0.3
     lower_when_wrong = np.where(wrong, 0.1, 0.5) + noise  # mistakes are the more linear
-    scores = np.stack([np.full(200, 3e-7) + noise * 1e-6, lower_when_wrong], axis=1)
-    summary = mistake_summary(replace(result, scores=scores), n_boot=200)
+    # Inputs in [0, 255]: the linear conv's float noise is 8e-4 in absolute terms, 1e-6
+    # of its output's scale (finding 8 of the own-model issue: an absolute threshold gave
+    # it an AUROC).
+    scores = np.stack([np.full(200, 8e-4) + noise * 1e-5, lower_when_wrong], axis=1)
+    scales = np.stack([np.full(200, 800.0), np.full(200, 5.0)], axis=1)
+    summary = mistake_summary(replace(result, scores=scores, scales=scales), n_boot=200)
     conv, softmax = summary.table.to_dict("records")
     assert np.isnan(conv["auroc"]) and conv["reads"] == "linear: all 0"  # float noise only
     assert softmax["auroc"] < 0.2 and softmax["reads"] == "mistakes more linear"

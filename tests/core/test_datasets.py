@@ -7,17 +7,13 @@ import zipfile
 import numpy as np
 import pytest
 
-from linearity_core.data import datasets, npz
-from linearity_core.data.datasets import (
-    clear_dataset_cache,
-    load_dataset,
-    save_user_npz,
-    select_instances,
-)
+from linearity_core.data import datasets, npz, registry, user
+from linearity_core.data.datasets import clear_dataset_cache, load_dataset, select_instances
 from linearity_core.data.idx import write_idx
 from linearity_core.data.npz import read_npz
 from linearity_core.data.sources import FASHION_FILES
 from linearity_core.errors import LinearityError
+from linearity_core.service.catalog import accept_dataset
 
 
 @pytest.fixture
@@ -95,9 +91,9 @@ def good_arrays(**override):
 
 
 def test_a_user_npz_is_registered_and_scaled():
-    dataset_id = save_user_npz(npz_bytes(**good_arrays()), "my pets.npz")
+    dataset_id = accept_dataset(npz_bytes(**good_arrays()), "my pets.npz")
     assert dataset_id.startswith("npz:my_pets-")
-    assert dataset_id in datasets.list_datasets()
+    assert dataset_id in registry.list_datasets()
     data = load_dataset(dataset_id)
     assert data.class_names == ("cat", "dog", "owl")
     assert data.x_train.shape == (12, 8, 8, 1) and float(data.x_train.max()) <= 1.0
@@ -157,9 +153,9 @@ def test_a_decompression_bomb_is_refused_before_it_is_read():
     assert len(bomb) < 2 * 2**20  # small on the wire, 313 MB once decompressed
     before = peak_rss_mb()
     with pytest.raises(LinearityError, match="would decompress to 313 MB; the limit is 256 MB"):
-        save_user_npz(bomb, "bomb.npz")
+        accept_dataset(bomb, "bomb.npz")
     assert peak_rss_mb() - before < 100  # nothing near 313 MB was ever allocated
-    assert not any(d.startswith("npz:bomb") for d in datasets.list_datasets())
+    assert not any(d.startswith("npz:bomb") for d in registry.list_datasets())
 
 
 def test_many_members_are_bounded_in_total(monkeypatch):
@@ -180,15 +176,15 @@ def test_feature_vectors_are_a_dataset_too():
         x_train=np.random.default_rng(0).random((12, 20)),
         x_test=np.random.default_rng(1).random((6, 20)),
     )
-    data = load_dataset(save_user_npz(npz_bytes(**arrays), "vectors.npz"))
+    data = load_dataset(accept_dataset(npz_bytes(**arrays), "vectors.npz"))
     assert data.input_shape == (20,)
 
 
 def test_an_upload_is_parsed_once(monkeypatch):
     calls = []
-    real = datasets.read_npz
-    monkeypatch.setattr(datasets, "read_npz", lambda raw: calls.append(1) or real(raw))
-    dataset_id = save_user_npz(npz_bytes(**good_arrays()), "once.npz")
+    real = user.read_npz
+    monkeypatch.setattr(user, "read_npz", lambda raw: calls.append(1) or real(raw))
+    dataset_id = accept_dataset(npz_bytes(**good_arrays()), "once.npz")
     load_dataset(dataset_id)
     load_dataset(dataset_id)
     assert len(calls) == 1
@@ -196,7 +192,7 @@ def test_an_upload_is_parsed_once(monkeypatch):
 
 def test_the_dataset_cache_is_bounded(tmp_path):
     ids = [
-        save_user_npz(npz_bytes(**good_arrays(y_test=np.arange(6) % k)), f"d{k}.npz")
+        accept_dataset(npz_bytes(**good_arrays(y_test=np.arange(6) % k)), f"d{k}.npz")
         for k in (1, 2, 3)
     ]
     for dataset_id in ids:
@@ -205,9 +201,9 @@ def test_the_dataset_cache_is_bounded(tmp_path):
 
 
 def test_a_removed_dataset_file_is_a_clear_error():
-    dataset_id = save_user_npz(npz_bytes(**good_arrays()), "gone.npz")
+    dataset_id = accept_dataset(npz_bytes(**good_arrays()), "gone.npz")
     clear_dataset_cache()
-    (datasets.user_datasets_dir() / f"{dataset_id[4:]}.npz").unlink()
+    (registry.user_datasets_dir() / f"{dataset_id[4:]}.npz").unlink()
     with pytest.raises(LinearityError, match="unknown dataset"):
         load_dataset(dataset_id)
 

@@ -136,22 +136,29 @@ def test_unbuilt_sequential_model(images):
     assert result.scores[:, 1].max() <= 1e-5
 
 
-def test_nested_model_is_scored_as_one_layer(images):
-    inner = keras.Sequential([keras.Input((36,)), keras.layers.Dense(4)], name="inner")
+def test_a_nested_models_inner_layers_are_scored_in_graph_order(images):
+    inner = keras.Sequential(
+        [keras.Input((36,)), keras.layers.Dense(4, name="d"), keras.layers.ReLU(name="r")],
+        name="inner",
+    )
     inp = keras.Input((6, 6, 1))
-    out = keras.layers.Activation("relu", name="relu")(inner(keras.layers.Flatten()(inp)))
+    out = keras.layers.Activation("tanh", name="tanh")(inner(keras.layers.Flatten(name="f")(inp)))
     result = run(keras.Model(inp, out), images, config())
-    assert "inner" in result.layer_names
-    assert result.scores[:, result.layer_names.index("inner")].max() <= 1e-5
+    assert result.layer_names == ["f", "inner/d", "inner/r", "tanh"]
+    flat = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(), *inner.layers])
+    alone = run(flat, images, config())  # the same layers, not nested: the same scores
+    np.testing.assert_array_equal(result.scores[:, 1:3], alone.scores[:, 1:3])
+    assert result.linear_layers().tolist() == [True, True, False, False]
 
 
-def test_shared_layer_gives_an_error_naming_it(images):
+def test_each_call_of_a_shared_layer_is_scored(images):
     inp = keras.Input((6, 6, 1))
-    flat = keras.layers.Flatten()(inp)
+    flat = keras.layers.Flatten(name="flatten")(inp)
     shared = keras.layers.Dense(36, name="shared")
-    model = keras.Model(inp, shared(shared(flat)))
-    with pytest.raises(LinearityError, match="'shared' is used more than once"):
-        run(model, images, config())
+    model = keras.Model(inp, keras.layers.ReLU(name="relu")(shared(shared(flat))))
+    result = run(model, images, config())
+    assert result.layer_names == ["flatten", "shared", "shared#2", "relu"]
+    assert result.linear_layers().tolist() == [True, True, True, False]  # affine o affine
 
 
 def test_bad_x_gives_clear_errors(cnn, images):

@@ -11,10 +11,14 @@ from linearity_core.data.datasets import load_dataset
 from linearity_core.errors import LinearityError
 from linearity_core.measure.executors import LocalExecutor
 from linearity_core.models.store import ModelRef, ModelStore
-from linearity_core.service.jobs import JobService
-from linearity_core.service.runs import compute_stored_run, run_key_for, submit_run, submit_training
+from linearity_core.service.jobs import JobService, Outcome
+from linearity_core.service.runs import execute_run, plan_run, run_key_for, submit_run
 from linearity_core.service.runstore import RunStore
 from linearity_core.service.selection import Selection, load_model
+from linearity_core.service.training import submit_training
+from linearity_core.service.urls import View
+
+LAYERS = View("layers")
 
 
 @pytest.fixture
@@ -81,10 +85,11 @@ def test_jobs_wait_in_fifo_order_and_the_pool_is_bounded():
             assert len([j for j in service.jobs() if j.state == "running"]) == 1
             gate.wait(timeout=30)
             order.append(name)
+            return Outcome(None)
 
         return run
 
-    jobs = [service.submit(name, "run", name, "layers", work(name)) for name in "abc"]
+    jobs = [service.submit(name, "run", name, LAYERS, work(name)) for name in "abc"]
     service.wait("a", timeout=0.5)
     assert [j.state for j in jobs] == ["running", "queued", "queued"]
     assert [service.queue_position(j) for j in jobs] == [None, 1, 2]
@@ -103,13 +108,14 @@ def test_a_failure_is_captured_with_its_message_and_the_service_goes_on():
     def crashing(ctx):
         raise RuntimeError("boom")
 
-    failed = service.wait(service.submit("x", "run", "x", "layers", broken).id, timeout=10)
+    failed = service.wait(service.submit("x", "run", "x", LAYERS, broken).id, timeout=10)
     assert (failed.state, failed.error) == ("failed", "the model expects 32x32 images")
-    crashed = service.wait(service.submit("y", "run", "y", "layers", crashing).id, timeout=10)
+    crashed = service.wait(service.submit("y", "run", "y", LAYERS, crashing).id, timeout=10)
     assert (crashed.state, crashed.error) == ("failed", "RuntimeError: boom")
-    after = service.wait(service.submit("z", "run", "z", "layers", lambda ctx: 42).id, timeout=10)
+    answer = service.submit("z", "run", "z", LAYERS, lambda ctx: Outcome(42))
+    after = service.wait(answer.id, timeout=10)
     assert (after.state, after.result) == ("done", 42)
-    again = service.submit("x", "run", "x", "layers", lambda ctx: "retried")  # replaces it
+    again = service.submit("x", "run", "x", LAYERS, lambda ctx: Outcome("retried"))  # replaces it
     assert service.wait(again.id, timeout=10).result == "retried"
 
 
@@ -137,8 +143,9 @@ def test_a_run_resumes_after_a_crash_with_identical_scores(setup, monkeypatch):
     dataset, handle = setup
     monkeypatch.setattr(engine, "MAX_CHUNK", 4)
     cfg = config(n=30, seed=4)
-    key = run_key_for(dataset, handle.fingerprint, cfg)
-    whole = compute_stored_run(RunStore(), key, dataset, handle, cfg, lambda s: None, lambda: False)
+    plan = plan_run(dataset, handle, cfg)
+    key = plan.key
+    whole = execute_run(plan, RunStore()).result
     crashed_store = RunStore(RunStore().root.parent / "crashed")
 
     class Crash(Exception):
@@ -149,20 +156,10 @@ def test_a_run_resumes_after_a_crash_with_identical_scores(setup, monkeypatch):
             raise Crash  # the process dies mid-run: only the checkpoint survives
 
     with pytest.raises(Crash):
-        compute_stored_run(
-            crashed_store, key, dataset, handle, cfg, crash_after_three, lambda: False
-        )
+        execute_run(plan, crashed_store, report=crash_after_three)
     assert len(crashed_store.load_partial(key, cfg).indices) == 12
     scored = []
-    resumed = compute_stored_run(
-        crashed_store,
-        key,
-        dataset,
-        handle,
-        cfg,
-        lambda s: scored.append(s.chunks_done),
-        lambda: False,
-    )
+    resumed = execute_run(plan, crashed_store, report=lambda s: scored.append(s.chunks_done)).result
     assert scored == [4, 5, 6, 7, 8]  # the three checkpointed chunks were not computed again
     np.testing.assert_array_equal(resumed.result.scores, whole.result.scores)
     np.testing.assert_array_equal(resumed.result.predicted, whole.result.predicted)

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 from linearity_core import MeasureConfig, RunConfig
-from linearity_core.data.datasets import Dataset, DatasetSpec, load_dataset
+from linearity_core.data.datasets import Dataset, load_dataset
+from linearity_core.data.registry import DatasetSpec
 from linearity_core.data.sources import DEBIAN_FASHION_DIR
 from linearity_core.errors import LinearityError
 from linearity_core.measure.engine import compute_run
 from linearity_core.models.architectures import ARCHITECTURES
-from linearity_core.models.store import ModelRef, ModelStore, model_fingerprint
+from linearity_core.models.payload import model_fingerprint
+from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.models.training import build_model, train
 from linearity_core.models.uploads import (
     load_uploaded_model,
@@ -153,6 +155,15 @@ def test_model_store_reuses_and_retrains_corrupt_entries(tmp_path):
     assert again["model_fingerprint"] == meta["model_fingerprint"]  # same seed, retrained
 
 
+def upload_for(raw, name, item_shape):
+    """An upload as the Model page takes it, checked against items of ``item_shape``."""
+    from linearity_core.measure.keras_graph import check_fits
+
+    model = load_uploaded_model(raw, name)
+    check_fits(model, item_shape)
+    return model
+
+
 def save_keras(model, path):
     model.save(path)
     return path.read_bytes()
@@ -168,7 +179,7 @@ def test_lambda_upload_is_refused_and_its_code_never_runs(tmp_path):
     raw = save_keras(model, tmp_path / "evil.keras")
     marker.unlink()  # building the model ran it once, here, on purpose
     with pytest.raises(LinearityError, match="Lambda"):
-        load_uploaded_model(raw, "evil.keras", (28, 28, 1))
+        upload_for(raw, "evil.keras", (28, 28, 1))
     assert not marker.exists()
     with pytest.raises(ValueError, match="safe_mode"):  # Keras's own guard, as a second line
         keras.models.load_model(tmp_path / "evil.keras", safe_mode=True)
@@ -185,23 +196,23 @@ def test_custom_objects_are_refused(tmp_path):
     inp = keras.Input((28, 28, 1))
     raw = save_keras(keras.Model(inp, Doubler()(inp)), tmp_path / "custom.keras")
     with pytest.raises(LinearityError, match="custom object"):
-        load_uploaded_model(raw, "custom.keras", (28, 28, 1))
+        upload_for(raw, "custom.keras", (28, 28, 1))
 
 
 def test_truncated_wrong_shape_and_h5_uploads(tmp_path):
     raw = save_keras(build_model("mlp", (28, 28, 1), 10, seed=0), tmp_path / "ok.keras")
-    model = load_uploaded_model(raw, "ok.keras", (28, 28, 1))
+    model = upload_for(raw, "ok.keras", (28, 28, 1))
     assert model.count_params() == build_model("mlp", (28, 28, 1), 10, 0).count_params()
     with pytest.raises(LinearityError, match="truncated"):
-        load_uploaded_model(raw[: len(raw) // 2], "ok.keras", (28, 28, 1))
+        upload_for(raw[: len(raw) // 2], "ok.keras", (28, 28, 1))
     with pytest.raises(
         LinearityError, match=r"expects inputs of shape \(28, 28, 1\).*\(32, 32, 3\)"
     ):
-        load_uploaded_model(raw, "ok.keras", (32, 32, 3))
+        upload_for(raw, "ok.keras", (32, 32, 3))
     with pytest.raises(LinearityError, match=r"\.h5 models are refused"):
-        load_uploaded_model(raw, "old.h5", (28, 28, 1))
+        upload_for(raw, "old.h5", (28, 28, 1))
     with pytest.raises(LinearityError, match="the limit is"):
-        load_uploaded_model(raw + bytes(101 * 2**20), "big.keras", (28, 28, 1))
+        upload_for(raw + bytes(101 * 2**20), "big.keras", (28, 28, 1))
     assert zipfile.is_zipfile(tmp_path / "ok.keras")
 
 
@@ -223,7 +234,7 @@ def test_a_config_bomb_is_refused_before_it_is_read():
     assert len(bomb) < 2**20
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(LinearityError, match=r"config\.json would unpack to 300 MB"):
-        load_uploaded_model(bomb, "bomb.keras", (28, 28, 1))
+        upload_for(bomb, "bomb.keras", (28, 28, 1))
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB
 
 
@@ -281,14 +292,14 @@ def test_model_metadata_is_checksummed_and_names_its_ref(tmp_path, recwarn):
 def test_teaching_notes_name_the_models_own_layers():
     import keras
 
-    from linearity_core.models.store import teaching_layers
+    from linearity_core.measure.layer_table import layer_rows, teaching_names
     from tests.core.conftest import tiny_cnn
 
-    assert teaching_layers(tiny_cnn()) == {
-        "linear": "conv",
-        "activation": "act",
-        "output": "softmax",
-    }
+    names = teaching_names(layer_rows(tiny_cnn(), (6, 6, 1)))
+    assert (names.linear, names.activation, names.pooling) == ("conv", "act", "pool")
+    assert (names.identity, names.output) == (("drop", "flat"), "softmax")
     inp = keras.Input((4,))
     dense_only = keras.Model(inp, keras.layers.Dense(2, name="only")(inp))
-    assert teaching_layers(dense_only)["activation"] == "an activation layer"  # said in words
+    plain = teaching_names(layer_rows(dense_only, (4,)))
+    assert plain.activation is None and plain.identity == ()
+    assert plain.words()["activation"] == "an activation"  # said in words

@@ -6,7 +6,7 @@ import pytest
 from linearity_core import MeasureConfig
 from linearity_core.errors import LinearityError
 from linearity_core.measure import sampling
-from linearity_core.measure.linearity import sampler
+from linearity_core.measure.forward import sampler
 from linearity_core.measure.sampling import (
     KnnIndex,
     grid_samples,

@@ -202,3 +202,44 @@ def test_checkpoints_hold_partial_runs_apart_from_finished_ones(tmp_path):
     np.testing.assert_array_equal(resumed.scores, full.scores[:10])
     store.drop_partial("k")
     assert store.load_partial("k", full.config) is None
+
+
+def test_info_names_what_it_could_not_read(tmp_path):
+    from linearity_core.errors import LinearityError
+
+    store = RunStore(tmp_path)
+    store.save("k1", make_result())
+    assert store.info("k1").n_planned == 30
+    assert store.info("absent") is None
+    store.path("k1").write_bytes(store.path("k1").read_bytes()[:200])
+    with pytest.raises(LinearityError, match="the stored run k1 cannot be read"):
+        store.info("k1")
+
+
+def test_entries_of_an_older_format_are_counted_not_called_damaged(tmp_path):
+    store = RunStore(tmp_path)
+    store.save("new", make_result())
+    store.save("old", make_result(seed=2))
+    meta = read_meta(store.path("old"))
+    meta["format"] = 2
+    rewrite(store.path("old"), meta)
+    listing = store.list()
+    assert [r.key for r in listing.runs] == ["new"]
+    assert (listing.damaged, listing.outdated) == ([], 1)
+    assert store.load("old") is None  # a miss: it is computed again
+
+
+def test_a_deleted_run_is_restored_bit_for_bit_and_the_trash_is_emptied_later(tmp_path):
+    import os
+    import time
+
+    store = RunStore(tmp_path)
+    store.save("k1", make_result())
+    before = store.path("k1").read_bytes()
+    assert store.delete("k1") and store.load("k1") is None and store.list().runs == []
+    assert store.restore("k1") and store.path("k1").read_bytes() == before
+    store.delete("k1")
+    old = time.time() - 8 * 24 * 3600
+    os.utime(store.trash_path("k1"), (old, old))
+    store.tidy()
+    assert not store.restore("k1")  # a week on, the trash was emptied

@@ -113,7 +113,7 @@ def layers_classes_runs_journey(page, url):
     page.wait_for_selector('[data-testid="stDataFrame"]')  # the table of stored runs
     picker = page.locator('[data-testid="stSelectbox"]', has_text="Run").first
     opened = picker.locator("input").input_value()
-    assert opened.endswith("MLP, untrained · fashion_mnist · 50 per class"), opened  # newest
+    assert "MLP, untrained · fashion_mnist · 50/class · 20 samples" in opened, opened  # newest
     assert count_at_least(page.locator(".js-plotly-plot"), 2) >= 2  # its bars and histograms
     shot(page, "5-runs")
 
@@ -167,11 +167,10 @@ def test_two_sessions_run_at_once_and_both_are_correct(server, browser):
     # Recompute one of them here, outside the server: the scores must match.
     code = (
         "import sys, numpy as np; from linearity_core import *;"
-        "from linearity_core.service.runs import compute_stored_run;"
+        "from linearity_core.service.runs import execute_run, plan_run;"
         "r = RunStore(sys.argv[1]).load(sys.argv[2]); d = load_dataset('fashion_mnist');"
         "h = load_model(Selection('fashion_mnist', 'seed_cnn', 0), d);"
-        "last = compute_stored_run(RunStore(sys.argv[4]), 'k', d, h, r.config,"
-        " lambda p: None, lambda: False).result;"
+        "last = execute_run(plan_run(d, h, r.config), RunStore(sys.argv[4])).result.result;"
         "print(float(np.abs(last.scores - r.scores).max()))"
     )
     fresh = server["home"] / "fresh"
@@ -206,32 +205,3 @@ def test_a_deep_link_on_a_fresh_server_opens_its_page(tmp_path, browser):
         no_exception(p)
         assert "model=mlp" in p.url
         context.close()
-
-
-def test_uploading_models_in_the_browser(server, page, tmp_path):
-    import keras
-
-    from linearity_core.models.training import build_model
-
-    good = tmp_path / "mine.keras"
-    build_model("mlp", (28, 28, 1), 10, seed=1).save(good)
-    inp = keras.Input((28, 28, 1))
-    evil = tmp_path / "evil.keras"
-    keras.Model(inp, keras.layers.Lambda(lambda t: t * 2)(inp)).save(evil)
-
-    page.goto(server["url"] + "/model?dataset=fashion_mnist&model=mlp&epochs=0")
-    page.wait_for_selector("h1:has-text('Model')")
-    wait_idle(page)
-    page.get_by_text("Upload your own .keras model").click()
-    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(evil))
-    page.wait_for_selector("text=evil.keras was refused")  # acted on as soon as it arrived
-    assert page.get_by_text("Lambda layer").count() >= 1
-    no_exception(page)
-    shot(page, "7-upload-refused")
-
-    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(good))
-    page.wait_for_selector("text=Uploaded: mine.keras")  # the sidebar now shows the upload
-    wait_idle(page)
-    no_exception(page)
-    assert "model=upload%3A" in page.url or "model=upload:" in page.url
-    shot(page, "8-upload-accepted")

@@ -1,26 +1,18 @@
-"""The command-line interface analysts script against (see README for the contract)."""
+"""What each CLI command does: the same job service, stores and checks as the dashboard."""
 
 import argparse
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from linearity_core import defaults
 from linearity_core.errors import LinearityError
 from linearity_core.measure.config import MeasureConfig, RunConfig
 from linearity_core.paths import import_tensorflow_quietly
 
 POLL_S = 0.2  # how often the CLI looks at a job's progress
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line on stderr and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
+CLIENT = "cli"  # the CLI is one client of the job service, served in turn with others
 
 
 class Progress:
@@ -64,17 +56,18 @@ def watch(job: Any, describe: Callable[[Any], str]) -> Any:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from linearity_core.data.datasets import list_datasets
+    from linearity_core.service.catalog import list_datasets
 
     for spec in list_datasets().values():
         state = "available offline" if spec.available() else "needs a download"
-        print(f"{spec.id:<16} {spec.name:<22} {state}")
+        print(f"{spec.id:<28} {spec.name:<26} {state}")
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
     from linearity_core.models.architectures import ARCHITECTURES
     from linearity_core.models.store import ModelStore
+    from linearity_core.models.uploads import list_uploads
 
     print("architectures:")
     for arch in ARCHITECTURES.values():
@@ -85,60 +78,73 @@ def cmd_models(args: argparse.Namespace) -> int:
             f"  {meta['arch']:<18} dataset={meta['dataset']} epochs={meta['epochs']} "
             f"seed={meta['seed']} test_accuracy={meta['test_accuracy']:.4f}"
         )
+    print("uploaded models (pass as --model upload:ID):")
+    for upload in list_uploads().values():
+        print(f"  upload:{upload.id:<14} {upload.filename} (read as {upload.reading})")
     return 0
 
 
-def trained_model(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The selected dataset and model, trained first (as a job) when it is not stored."""
-    from linearity_core.data.datasets import load_dataset
-    from linearity_core.service.runs import submit_training
+def selected_model(args: argparse.Namespace, model_seed: int) -> tuple[Any, Any]:
+    """The selected dataset and model; a built-in one is trained first (as a job) when it
+    is not stored."""
+    from linearity_core.service.catalog import load_dataset
     from linearity_core.service.selection import Selection, load_model
+    from linearity_core.service.training import submit_training
 
-    seed = args.seed if getattr(args, "model_seed", None) is None else args.model_seed
-    selection = Selection(args.dataset, args.model, args.epochs, seed)
-    ref = selection.model_ref()  # checks the model name before loading any data
+    selection = Selection(args.dataset, args.model, args.epochs, model_seed, args.output)
     if args.epochs < 0:
         raise LinearityError(f"epochs must be 0 or more, got {args.epochs}")
+    ref = None if selection.is_upload else selection.model_ref()  # a bad name fails first
     import_tensorflow_quietly()
     dataset = load_dataset(args.dataset)
-    job = submit_training(ref, dataset)
-    if job.active:
-        sys.stderr.write(f"training {ref.label} on {args.dataset}\n")
-        watch(job, lambda p: f"epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} acc {p.accuracy:.3f}")
+    if ref is not None:
+        job = submit_training(ref, dataset, client=CLIENT)
+        if job.active:
+            sys.stderr.write(f"training {ref.label} on {args.dataset}\n")
+            watch(
+                job, lambda p: f"epoch {p.epoch}/{p.epochs} loss {p.loss:.3f} acc {p.accuracy:.3f}"
+            )
     handle = load_model(selection, dataset)
     if handle is None:
-        raise LinearityError(f"{ref.label} could not be trained")
+        raise LinearityError(f"{args.model} could not be trained")
     return dataset, handle
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _, handle = trained_model(args)
+    if args.model.startswith("upload:"):
+        raise LinearityError("an uploaded model is not trained here; `run` takes it as it is")
+    _, handle = selected_model(args, args.seed)
     print(f"test accuracy: {handle.meta['test_accuracy']:.4f}")
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from linearity_core.service.runs import submit_run
-
+def run_config(args: argparse.Namespace, epsilon: float | None = None) -> RunConfig:
     layers = None if args.layers == "all" else tuple(s.strip() for s in args.layers.split(","))
     measure = MeasureConfig(
         method=args.method,
         agg=args.agg,
         n_samples=args.samples,
-        epsilon=args.epsilon,
+        epsilon=args.epsilon if epsilon is None else epsilon,
         res=args.res,
         seed=args.seed,
     )
-    config = RunConfig(
+    return RunConfig(
         measure=measure,
         layers=layers,
         logits=args.logits,
         n_instances=None if args.per_class else args.instances,
         per_class=args.per_class,
+        output=args.output,
     )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from linearity_core.service.runs import submit_run
+
+    config = run_config(args)
     choose_executor(args)
-    dataset, handle = trained_model(args)
-    job = submit_run(dataset, handle, config)
+    dataset, handle = selected_model(args, args.model_seed)
+    job = submit_run(dataset, handle, config, client=CLIENT)
     cached = not job.active
     last = watch(job, lambda p: f"{p.instances_done}/{p.n_instances} instances")
     if cached:
@@ -166,7 +172,8 @@ def choose_executor(args: argparse.Namespace) -> None:
         compute.use_ray(args.ray_address or os.environ.get("RAY_ADDRESS") or compute.LOCAL)
     target = compute.compute_target()
     if target.kind == "ray":
-        sys.stderr.write(f"computing on {target.label}\n")
+        compute.default_executor()  # join now, within its bound, before any work
+        sys.stderr.write(f"computing on {compute.compute_target().label}\n")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -183,75 +190,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def build_parser() -> Parser:
-    parser = Parser(prog="linearity", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    sub.add_parser("datasets", help="list datasets and whether each is available offline")
-    sub.add_parser("models", help="list architectures and trained models")
-    for name in ("train", "run"):
-        p = sub.add_parser(name, help=f"{name} a model" if name == "train" else "score a model")
-        p.add_argument("--dataset", default=defaults.DATASET)
-        p.add_argument("--model", default=defaults.MODEL)
-        p.add_argument("--epochs", type=int, default=defaults.EPOCHS)
-        p.add_argument("--seed", type=int, default=defaults.MODEL_SEED)
-    run = sub.choices["run"]
-    run.add_argument("--layers", default="all", help="'all' or comma-separated layer names")
-    count = run.add_mutually_exclusive_group()
-    count.add_argument("--instances", type=positive_int, default=defaults.N_INSTANCES)
-    count.add_argument("--per-class", type=positive_int, default=None)
-    run.add_argument("--samples", type=positive_int, default=defaults.N_SAMPLES)
-    run.add_argument("--epsilon", type=float, default=defaults.EPSILON)
-    run.add_argument("--res", type=positive_int, default=defaults.RES)
-    run.add_argument("--method", choices=["grid", "knn"], default="grid")
-    run.add_argument("--agg", choices=["global", "pairwise"], default="global")
-    run.add_argument("--logits", action="store_true", help="score pre-softmax logits")
-    run.add_argument("--out", required=True, help="folder for scores.csv and run.json")
-    run.add_argument(
-        "--executor",
-        choices=["local", "ray"],
-        default=None,
-        help="where chunks are scored (default: ray when RAY_ADDRESS is set, else local)",
-    )
-    run.add_argument(
-        "--ray-address", default=None, help="host:port of a Ray cluster, or 'local' for a new one"
-    )
-    run.add_argument(
-        "--model-seed", type=int, default=None, help="seed of the model's weights (default --seed)"
-    )
-    report = sub.add_parser("report", help="write a self-contained HTML report of a run")
-    report.add_argument("run", help="a run key (Runs page) or the run.json that `run` wrote")
-    report.add_argument("--out", required=True, help="the HTML file to write")
-    report.add_argument("--compare", default=None, help="a second run, for a comparison")
-    report.add_argument("--url", default="", help="the dashboard's address, for its link")
-    return parser
-
-
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "datasets": cmd_datasets,
     "models": cmd_models,
     "train": cmd_train,
     "run": cmd_run,
     "report": cmd_report,
 }
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except LinearityError as exc:
-        sys.stderr.write(f"linearity: error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("\nlinearity: interrupted\n")
-        return 130
-    except Exception as exc:  # no traceback for users; the message says what failed
-        sys.stderr.write(f"linearity: failed: {type(exc).__name__}: {exc}\n")
-        return 1

@@ -1,0 +1,30 @@
+"""The Classes page: one histogram per class, the heatmap, and its picks in the URL."""
+
+from tests.app import ui
+
+
+def test_a_class_run_draws_one_histogram_per_class(app, tiny_dataset, engine_calls):
+    ui.open_on_untrained_mlp(app, "pages/classes.py", tiny_dataset)
+    assert app.selectbox(key="classes_layer").value == "softmax"  # the output layer
+    app.number_input(key="classes_per_class").set_value(4)
+    app.number_input(key="classes_samples").set_value(3)
+    app.button(key="classes_run").click().run()
+    ui.assert_no_crash(app)
+    ui.finish_jobs()
+    app.run()
+    hist, means, heat = ui.figures(app)[:3]
+    assert len(hist["data"]) == 3  # one histogram facet per class
+    assert means["data"][0]["x"] == ["dark", "mid", "bright"]
+    assert heat["data"][0]["y"] == ui.MLP_LAYERS  # all layers from the same run
+    assert len(engine_calls) == 1
+
+
+def test_a_shared_link_brings_back_the_layer_and_the_class(app, tiny_dataset):
+    ui.open_on_untrained_mlp(
+        app, "pages/classes.py", tiny_dataset, classes_layer="relu_2", classes_class="bright"
+    )
+    assert app.selectbox(key="classes_layer").value == "relu_2"
+    assert app.selectbox(key="classes_class").value == "bright"
+    app.selectbox(key="classes_layer").set_value("dense_1").run()
+    assert app.query_params["classes_layer"] == "dense_1"
+    assert app.query_params["classes_class"] == "bright"
