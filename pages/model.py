@@ -7,7 +7,7 @@ from linearity_core.present.figures import training_curves
 from linearity_core.present.text import md
 from linearity_core.service.catalog import accept_model
 from linearity_core.service.selection import stored_meta, upload_outputs
-from linearity_core.service.views import model_layers, model_parameters, model_score
+from linearity_core.service.views import input_note, model_layers, model_parameters, model_score
 from pages.components.charts import chart
 from pages.components.jobs import trained_or_offer
 from pages.components.loaders import dataset_or_stop, upload_panel
@@ -81,6 +81,8 @@ else:
         "to compare the network before and after training."
     )
 
+if note := input_note(handle, data):
+    st.caption(note)
 st.subheader("Layers")
 st.caption("Every layer a run scores, in graph order; a layer fed by two or more is a merge.")
 rows = [row.as_dict() for row in model_layers(handle, data)]

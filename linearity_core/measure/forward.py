@@ -6,6 +6,7 @@ that one matrix product per layer turns outputs into the differences the measure
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -153,3 +154,29 @@ def sampler(
         )
 
     return grid
+
+
+# The spread of a layer's outputs is taken over this many of the samples: enough for its
+# scale, and nearly free (more rows of the same matrix product; all of them cost a pass).
+SPREAD_SAMPLES = 4
+
+
+def spread_samples(key: Any) -> int:
+    return min(int(key.n_samples), SPREAD_SAMPLES)
+
+
+def reduction_weights(key: Any) -> np.ndarray:
+    """Rows whose product with one instance's outputs ``(p, f)`` gives, first, the
+    measure's differences (``difference_weights``), then ``f(M(v_k)) - f(M(x))`` for the
+    first ``spread_samples`` samples: the spread is the RMS of their norms.
+
+    >>> from linearity_core.measure.probes import ProbeKey
+    >>> reduction_weights(ProbeKey(None, 2, (0.5, 0.5), "global", False, (1,))).tolist()
+    [[0.0, 0.5, 0.5, -1.0], [-1.0, 1.0, 0.0, 0.0], [-1.0, 0.0, 1.0, 0.0]]
+    """
+    diff = difference_weights(np.asarray(key.alphas), key.n_samples, key.agg)
+    k = spread_samples(key)
+    moves = np.zeros((k, diff.shape[1]))
+    moves[:, 0] = -1.0
+    moves[np.arange(k), 1 + np.arange(k)] = 1.0
+    return np.concatenate([diff, moves])

@@ -13,13 +13,16 @@ import numpy as np
 
 from linearity_core.errors import LinearityError
 from linearity_core.measure.config import LOG_EPS, ModelType
-from linearity_core.measure.forward import difference_weights
+from linearity_core.measure.forward import reduction_weights, spread_samples
 from linearity_core.measure.keras_graph import TracedGraph, TracedLayer, trace_model
 from linearity_core.measure.kinds import ends_in_softmax, layer_kind
 from linearity_core.measure.probes import ProbeKey, ProbeOutput
 from linearity_core.measure.results import LayerInfo
 
 PREDICT_BATCH = 256
+# Outputs alive at once in a forward pass, counted in the largest layer's size: the one
+# being reduced, the reduction's temporaries and the next layer's.
+LIVE_LAYERS = 3
 
 
 def _floats(tensor: Any) -> int:
@@ -85,24 +88,22 @@ def _reducer(key: ProbeKey) -> Any:
     """``reduce(out, log)``: per-instance score, scale and spread of one layer's output."""
     import tensorflow as tf
 
-    per, n = key.per_instance, key.n_samples
-    weights = tf.constant(difference_weights(np.asarray(key.alphas), n, key.agg), tf.float32)
+    per = key.per_instance
+    weights = reduction_weights(key)
+    m, rows = len(weights) - spread_samples(key), tf.constant(weights, tf.float32)
 
     def reduce(out: Any, log: bool) -> tuple[Any, Any, Any]:
-        # One (m, p) @ (p, c * n_out) matrix product per layer: the batch is laid out
+        # One (m + k, p) @ (p, c * n_out) matrix product per layer: the batch is laid out
         # position-major, so no slices or transposes of large activations are needed.
         parts = [tf.reshape(t, [per, -1, _floats(t)]) for t in tf.nest.flatten(out)]
         y = parts[0] if len(parts) == 1 else tf.concat(parts, axis=2)  # (p, c, n_out)
         if log:
             y = tf.math.log(y + LOG_EPS)
-        diff = tf.matmul(weights, tf.reshape(y, [per, -1]))  # (m, c * n_out)
-        diff = tf.reshape(diff, [weights.shape[0], -1, tf.shape(y)[2]])  # (m, c, n_out)
-        score = tf.reduce_mean(tf.norm(diff, axis=-1), axis=0)  # (c,)
-        scale = tf.norm(y[0], axis=-1)  # (c,)
-        samples = y[1 : 1 + n]  # (n, c, n_out)
-        dev = samples - tf.reduce_mean(samples, axis=0, keepdims=True)
-        spread = tf.sqrt(tf.reduce_mean(tf.reduce_sum(dev * dev, axis=-1), axis=0))  # (c,)
-        return score, scale, spread
+        both = tf.matmul(rows, tf.reshape(y, [per, -1]))  # (m + k, c * n_out)
+        norms = tf.norm(tf.reshape(both, [len(weights), -1, tf.shape(y)[2]]), axis=-1)
+        score = tf.reduce_mean(norms[:m], axis=0)  # (c,)
+        spread = tf.sqrt(tf.reduce_mean(tf.square(norms[m:]), axis=0))  # (c,)
+        return score, tf.norm(y[0], axis=-1), spread
 
     return reduce
 
@@ -181,9 +182,15 @@ class KerasProbe:
         )
 
     def bytes_per_instance(self) -> int:
-        """Memory one instance costs in a chunk: its inputs, every layer's activations."""
+        """Memory one instance costs in a chunk: its inputs twice (the batch and its
+        float32 copy) and the activations alive at once. TensorFlow frees a layer's
+        output once the next layer and its reduction have read it, so a deep network
+        holds about ``LIVE_LAYERS`` of its largest outputs, not all of them (measured
+        peaks per instance: seed CNN 10 MB, MobileNetV2 at 96x96 48 MB, ResNet50 at
+        64x64 21 MB; benchmarks/bench_models.py prints them)."""
         inputs = int(np.prod(self.input_shape))
-        return 4 * self.key.per_instance * (2 * inputs + self.activation_floats)
+        alive = min(self.activation_floats, LIVE_LAYERS * self.largest_floats)
+        return 4 * self.key.per_instance * (2 * inputs + alive)
 
 
 @lru_cache(maxsize=4)

@@ -116,8 +116,8 @@ class OnnxModel:
         return node is not None and node.op_type == "Softmax"
 
     def session(self, outputs: list[str]) -> Any:
+        """A session over a copy of the graph whose outputs are ``outputs``."""
         import onnx
-        import onnxruntime as ort
         from onnx import helper
 
         proto = onnx.load_model_from_string(self.raw)
@@ -126,29 +126,62 @@ class OnnxModel:
             if name not in present:
                 proto.graph.output.append(helper.make_tensor_value_info(name, 1, None))
                 present.add(name)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        providers = [
-            p
-            for p in ("CUDAExecutionProvider", "CPUExecutionProvider")
-            if p in ort.get_available_providers()
-        ]
-        return ort.InferenceSession(proto.SerializeToString(), options, providers=providers)
+        return session_of(proto)
 
     @cached_property
     def _predictor(self) -> Any:
         return self.session(list(self.heads))
 
 
+def module_path(node: Any) -> str:
+    """The PyTorch module a node was exported from (``block/conv``), which the exporter
+    keeps in the node's metadata; empty when it kept none."""
+    import ast
+
+    for prop in node.metadata_props:
+        if prop.key == "pkg.torch.onnx.name_scopes":
+            try:
+                scopes = ast.literal_eval(prop.value)
+            except (ValueError, SyntaxError):
+                return ""
+            return "/".join(str(s) for s in scopes[1:-1] if s)
+    return ""
+
+
 def _compute_nodes(graph: Any, input_name: str, weights: dict[str, int]) -> list[OnnxNode]:
     """Nodes that compute on the data's values, in the graph's (topological) order."""
-    data, nodes = {input_name}, []
+    data: set[str] = {input_name}
+    nodes: list[OnnxNode] = []
     for k, node in enumerate(graph.node):
         data_inputs = tuple(i for i in node.input if i in data)
         if not data_inputs or node.op_type in SHAPE_OPS:
             continue  # constants, weights and shape plumbing
         data.update(node.output)
         params = sum(weights.get(i, 0) for i in node.input)
-        name = node.name or f"{node.op_type}_{k}"
+        name = module_path(node) or node.name or f"{node.op_type}_{k}"
+        taken = sum(1 for n in nodes if n.name == name or n.name.startswith(f"{name}#"))
+        name = f"{name}#{taken + 1}" if taken else name
         nodes.append(OnnxNode(name, node.op_type, node.output[0], data_inputs, params))
     return nodes
+
+
+def session_of(proto: Any) -> Any:
+    """An onnxruntime session (CUDA where present, else CPU); LinearityError if it cannot
+    run the graph."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    providers = [
+        p
+        for p in ("CUDAExecutionProvider", "CPUExecutionProvider")
+        if p in ort.get_available_providers()
+    ]
+    try:
+        return ort.InferenceSession(proto.SerializeToString(), options, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own kinds, with long messages
+        reason = str(exc).strip().splitlines()[0].split(" : ")[-1][:200]
+        raise LinearityError(
+            f"onnxruntime {ort.__version__} cannot run it ({reason}); export it again with an "
+            "opset and IR version this onnxruntime reads"
+        ) from exc

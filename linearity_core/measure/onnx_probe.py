@@ -1,18 +1,19 @@
 """ONNX backend of the probe seam: PyTorch (and anything else exported to ONNX) scored
 layer by layer with onnxruntime.
 
-A session over a copy of the graph whose outputs are the selected nodes (see
-``onnx_model``) runs each chunk once; the reduction to scores is vectorised in NumPy, so
-a chunk's activations are dropped as soon as its scores are made.
+A session over a copy of the graph (see ``onnx_model``) runs each chunk once; the
+measure's reduction is written into that graph (``onnx_scoring``), so onnxruntime frees
+each layer's activations once they are reduced and returns a few numbers per instance.
 """
 
 import numpy as np
 
 from linearity_core.errors import LinearityError
-from linearity_core.measure.config import LOG_EPS
-from linearity_core.measure.forward import difference_weights
+from linearity_core.measure.forward import reduction_weights, spread_samples
+from linearity_core.measure.keras_probe import LIVE_LAYERS
 from linearity_core.measure.layer_table import LayerRow
-from linearity_core.measure.onnx_model import OnnxModel, OnnxNode
+from linearity_core.measure.onnx_model import OnnxModel, OnnxNode, session_of
+from linearity_core.measure.onnx_scoring import Target, from_sums, scoring_proto
 from linearity_core.measure.probes import ProbeKey, ProbeOutput
 from linearity_core.measure.results import LayerInfo
 
@@ -21,59 +22,48 @@ SAME_VALUES = {"Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueez
 PREDICT_BATCH = 256
 
 
-def _reduce(
-    y: np.ndarray, weights: np.ndarray, per: int, n: int, log: bool
-) -> tuple[np.ndarray, ...]:
-    """Per-instance score, scale and spread of one output ``(p * c, ...)``."""
-    y = y.reshape(per, -1, int(np.prod(y.shape[1:]))).astype(np.float32, copy=False)  # (p, c, f)
-    if log:
-        y = np.log(y + np.float32(LOG_EPS))
-    diff = (weights @ y.reshape(per, -1)).reshape(len(weights), y.shape[1], -1)  # (m, c, f)
-    score = np.linalg.norm(diff, axis=-1).mean(axis=0)
-    scale = np.linalg.norm(y[0], axis=-1)
-    samples = y[1 : 1 + n]
-    dev = samples - samples.mean(axis=0, keepdims=True)
-    spread = np.sqrt(np.einsum("scf,scf->sc", dev, dev).mean(axis=0))
-    return score, scale, spread
-
-
 class OnnxProbe:
     """Scores of selected nodes for a chunk of instances, from one session run."""
 
     def __init__(self, model: OnnxModel, key: ProbeKey):
         self.key, self.input_shape, self._model = key, key.input_shape, model
         model.layout(key.input_shape)  # the data must fit before anything runs
-        head = model.head(key.output)
-        self.is_classifier = model.classifier(head)
+        self._head = model.head(key.output)
+        self.is_classifier = model.classifier(self._head)
         self.predicts_labels = self.is_classifier or model.reading == "logits"
         chosen = _select(model, key.layers)
-        head_node = model.producer(head)
+        head_node = model.producer(self._head)
+        self._log = [n is head_node and self.is_classifier for n in chosen]
+        # A node that only passes values along is scored on the node it takes them from.
+        self._source = [_values_source(model, n).output for n in chosen]
+        shapes = self._dry_run()
         self.layers = tuple(
             LayerInfo(
                 n.name,
                 n.op_type,
-                (),
+                shapes[_values_source(model, n).output],
                 n.kind,
-                "classifier" if n is head_node and self.is_classifier else "regressor",
+                "classifier" if log else "regressor",
             )
-            for n in chosen
+            for n, log in zip(chosen, self._log, strict=True)
         )
-        self._log = [n is head_node and self.is_classifier for n in chosen]
-        self._source = [_values_source(model, n).output for n in chosen]
-        self._outputs = list(dict.fromkeys([*self._source, head]))
-        self._head = head
-        self._session = model.session(self._outputs)
-        per = key.per_instance
-        self._weights = difference_weights(np.asarray(key.alphas), key.n_samples, key.agg).astype(
-            np.float32
-        )
-        probe_out = self._session.run(
-            self._outputs,
-            {model.input_name: self._adapt(np.zeros((1, *key.input_shape), np.float32))},
-        )
-        self._floats = sum(int(np.prod(a.shape[1:])) for a in probe_out)
-        self.largest = max(int(np.prod(a.shape[1:])) for a in probe_out)
-        self._per = per
+        # Each distinct (tensor, log) is reduced once, inside the graph.
+        self._targets = list(dict.fromkeys(zip(self._source, self._log, strict=True)))
+        own = np.zeros((1, key.per_instance))
+        own[0, 0] = 1.0  # the instance's own output: its norm is the layer's scale
+        weights = np.concatenate([reduction_weights(key), own])
+        self._m, self._k = len(weights) - spread_samples(key) - 1, spread_samples(key)
+        targets = [Target(t, log, int(np.prod(shapes[t]))) for t, log in self._targets]
+        self._scoring = session_of(scoring_proto(model.raw, targets, weights, self._head))
+
+    def _dry_run(self) -> dict[str, tuple[int, ...]]:
+        """One item through the model: each scored tensor's shape, and the largest."""
+        names = list(dict.fromkeys([*self._source, self._head]))
+        one = self._adapt(np.zeros((1, *self.input_shape), np.float32))
+        made = self._model.session(names).run(names, {self._model.input_name: one})
+        self._floats = sum(int(np.prod(a.shape[1:])) for a in made)
+        self.largest = max(int(np.prod(a.shape[1:])) for a in made)
+        return {name: tuple(a.shape[1:]) for name, a in zip(names, made, strict=True)}
 
     @property
     def model(self) -> OnnxModel:
@@ -83,30 +73,24 @@ class OnnxProbe:
         return self._model.adapt(batch.astype(np.float32, copy=False))
 
     def __call__(self, batch: np.ndarray) -> ProbeOutput:
-        arrays = dict(
-            zip(
-                self._outputs,
-                self._session.run(self._outputs, {self._model.input_name: self._adapt(batch)}),
-                strict=True,
-            )
-        )
-        per, n = self._per, self.key.n_samples
-        reduced: dict[tuple[str, bool], tuple[np.ndarray, ...]] = {}
-        rows = []
-        for source, log in zip(self._source, self._log, strict=True):
-            if (source, log) not in reduced:
-                reduced[(source, log)] = _reduce(arrays[source], self._weights, per, n, log)
-            rows.append(reduced[(source, log)])
-        final = arrays[self._head].reshape(per, -1, int(np.prod(arrays[self._head].shape[1:])))[0]
+        *sums, head = self._scoring.run(None, {self._model.input_name: self._adapt(batch)})
+        reduced = {
+            target: from_sums(ss, self._m, self._k)
+            for target, ss in zip(self._targets, sums, strict=True)
+        }
+        rows = [reduced[t] for t in zip(self._source, self._log, strict=True)]
+        final = head.reshape(self.key.per_instance, -1, int(np.prod(head.shape[1:])))[0]
         scores, scales, spreads = (
             np.stack([r[k] for r in rows], axis=1).astype(np.float64) for k in range(3)
         )
         return ProbeOutput(scores, scales, spreads, final)
 
     def bytes_per_instance(self) -> int:
-        """Memory one instance costs in a chunk: its inputs and the selected outputs."""
+        """Memory one instance costs in a chunk: its inputs twice and the activations
+        alive at once (onnxruntime frees each once its reduction has read it)."""
         inputs = int(np.prod(self.input_shape))
-        return 4 * self.key.per_instance * (2 * inputs + self._floats + 2 * self.largest)
+        alive = min(self._floats, LIVE_LAYERS * self.largest)
+        return 4 * self.key.per_instance * (2 * inputs + alive)
 
 
 def _select(model: OnnxModel, wanted: tuple[str, ...] | None) -> list[OnnxNode]:

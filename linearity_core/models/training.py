@@ -12,6 +12,11 @@ from linearity_core.defaults import BATCH_SIZE
 from linearity_core.errors import LinearityError
 from linearity_core.models.architectures import ARCHITECTURES, compile_for_training
 
+# Built-in models on larger items would need a dense layer of billions of weights (a
+# 1000x1000 image made the seed CNN's first dense layer 4 GB).
+MAX_BUILTIN_FEATURES = 128 * 128 * 3
+# Evaluation takes at most this many bytes of input per batch.
+EVAL_BATCH_BYTES = 16 * 2**20
 # The live training chart gets a loss point every this many batches.
 CURVE_EVERY = 5
 # Called with (epoch, model, history) after every epoch, e.g. to keep a checkpoint.
@@ -50,6 +55,13 @@ def build_model(arch_id: str, input_shape: tuple[int, ...], n_classes: int, seed
     """A freshly initialised model; the same seed gives the same weights."""
     if arch_id not in ARCHITECTURES:
         raise LinearityError(f"unknown model {arch_id!r}; choose one of {', '.join(ARCHITECTURES)}")
+    features = int(np.prod(input_shape))
+    if features > MAX_BUILTIN_FEATURES:
+        raise LinearityError(
+            f"the built-in models take items of up to {MAX_BUILTIN_FEATURES:,} values "
+            f"(128x128x3); these have {features:,} {tuple(input_shape)}, which would make "
+            "their dense layer too large to hold. Resize the images, or upload your own model"
+        )
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -193,5 +205,7 @@ def train(
         )
         history, stopped = callback.history, callback.stopped
     training_s = time.perf_counter() - started
-    _, accuracy = model.evaluate(dataset.x_test, y_test, batch_size=512, verbose=0)
+    item_bytes = 4 * int(np.prod(dataset.input_shape))
+    batch = max(8, min(512, EVAL_BATCH_BYTES // item_bytes))  # bounded by item size too
+    _, accuracy = model.evaluate(dataset.x_test, y_test, batch_size=batch, verbose=0)
     return TrainedModel(model, float(accuracy), history, training_s, stopped)

@@ -21,9 +21,14 @@ def layers_notes(names: TeachingNames) -> str:
         )
     if names.identity:
         shown = ", ".join(md(n) for n in names.identity[:3])
+        verb = (
+            "repeats the bar before it"
+            if len(names.identity) == 1
+            else "repeat the bar before them"
+        )
         bullets.append(
-            f"- **{shown} repeat the bar before them.** Dropout at inference and reshapes "
-            "only pass values along, so the measure cannot change."
+            f"- **{shown} {verb}.** Dropout at inference and reshapes only pass values "
+            "along, so the measure cannot change."
         )
     bullets += [
         "- **Later linear layers are not 0.** They are linear maps, but they sit on top of "

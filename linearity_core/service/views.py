@@ -205,3 +205,18 @@ def delete_run(key: str) -> bool:
 
 def restore_run(key: str) -> bool:
     return RunStore().restore(key)
+
+
+LAYOUT_NOTES = {
+    "nchw": "The model takes channels first (NCHW, as PyTorch does): each item is "
+    "transposed from the data's (h, w, c) before it goes in.",
+    "channel": "The model takes a channel axis the data lacks: each item gets one.",
+    "flat": "The model takes flat vectors: each item is flattened before it goes in.",
+}
+
+
+def input_note(handle: ModelHandle, dataset: Dataset) -> str | None:
+    """How the data's items are changed to fit the model's input, if they are."""
+    if not is_onnx(handle.model):
+        return None
+    return LAYOUT_NOTES.get(handle.model.layout(dataset.input_shape))

@@ -20,6 +20,7 @@ from linearity_core.service.runs import RunJob, RunPlan, RunProgress, run_state,
 from linearity_core.service.selection import Selection, stored_meta
 from linearity_core.service.training import submit_training, training_job_id
 from linearity_core.service.urls import Page
+from linearity_core.service.views import input_note
 from pages.components.guard import guarded
 from pages.components.state import select
 
@@ -82,6 +83,9 @@ def run_panel(plan: RunPlan, render: Render, key: str, page: Page) -> None:
     """
     state = run_state(plan)
     job = state.job
+    note = input_note(plan.handle, plan.dataset)
+    if note:
+        st.caption(note)
     watched = st.session_state.setdefault("watched_jobs", set())
     if st.button("Run", type="primary", key=f"{key}_run"):
         job = (

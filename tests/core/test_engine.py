@@ -231,3 +231,34 @@ def test_tidy_frame_and_summaries(cnn, images):
         np.testing.assert_allclose(row["mean"], result.scores[y == label, -1].mean())
     probs = tiny_cnn()(images[0]).numpy()
     np.testing.assert_array_equal(result.predicted, probs.argmax(axis=1))
+
+
+def test_a_chunk_that_cannot_fit_the_budget_is_refused_before_it_starts(cnn, images):
+    x, y = images
+    with pytest.raises(LinearityError, match="one instance needs about .* more than the memory"):
+        next(run_linearity(cnn, x, y, config(), x_reference=x, memory_budget=1000))
+
+
+def test_the_built_in_models_refuse_items_too_large_for_them():
+    from linearity_core.models.training import build_model
+
+    with pytest.raises(LinearityError, match=r"up to 49,152 values .* \(1000, 1000, 1\)"):
+        build_model("seed_cnn", (1000, 1000, 1), 10, seed=0)
+
+
+def test_the_scale_free_measure_ignores_a_layers_scale_and_equals_l_over_its_spread(images):
+    """Multiplying a layer's output by 10 multiplies its raw score by 10 and leaves the
+    scale-free one unchanged; it is exactly the raw score over the spread it names."""
+    x, y = images
+    inp = keras.Input((6, 6, 1))
+    h = keras.layers.Flatten(name="flat")(inp)
+    h = keras.layers.Dense(5, activation="tanh", name="tanh")(h)
+    h = keras.layers.Rescaling(10.0, name="times_10")(h)
+    result = run(keras.Model(inp, h), images, config())
+    raw, relative = result.scores, result.relative_scores()
+    tanh, times_10 = 1, 2
+    # to float32 error: the two layers' differences are rounded apart
+    np.testing.assert_allclose(raw[:, times_10], 10 * raw[:, tanh], rtol=3e-4)
+    np.testing.assert_allclose(relative[:, times_10], relative[:, tanh], rtol=3e-4)
+    np.testing.assert_allclose(relative, raw / result.spreads, rtol=1e-12)
+    assert (result.spreads[:, tanh] > 0).all()

@@ -79,6 +79,18 @@ def test_ray_equals_local(seed_cnn, data, executor, method, agg):
     assert local.scores[:, -1].mean() > 0  # the softmax is scored: equality is not 0 == 0
 
 
+def test_an_onnx_model_on_ray_equals_local(seed_cnn, data, executor):
+    """The actors are built from the ONNX file's bytes, as from a .keras file's."""
+    from linearity_core.measure.onnx_model import OnnxModel
+    from tests.core.onnx_graphs import seed_cnn_onnx
+
+    model = OnnxModel(seed_cnn_onnx(seed_cnn))
+    local = run(model, data, config())
+    remote = run(model, data, config(), executor=executor)
+    assert np.array_equal(local.scores, remote.scores)
+    assert np.array_equal(local.predicted, remote.predicted)
+
+
 class Shuffled(LocalExecutor):
     """Chunks finish in a random order, as on a cluster."""
 

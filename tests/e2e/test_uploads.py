@@ -173,3 +173,33 @@ def test_a_regression_dataset_runs_and_its_views_render(server, page, tmp_path):
     no_exception(page)
     shot(page, "uploads-4-regression")
     assert re.search(r"upload(%3A|:)", page.url)
+
+
+def test_a_pytorch_model_through_onnx(server, page):
+    """torch_cnn.onnx is torch.onnx.export's own output (tests/fixtures says how)."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "torch_cnn.onnx"
+    page.goto(server["url"] + "/model?dataset=fashion_mnist&model=mlp&epochs=0")
+    page.wait_for_selector("h1:has-text('Model')")
+    wait_idle(page)
+    upload(page, "Upload your own model", fixture)
+    wait_sidebar(page, "Model", "Uploaded: torch_cnn.onnx")
+    page.wait_for_selector("text=channels first (NCHW")  # said: the data is transposed
+    go(page, "Layers")
+    set_number(page, "Instances", 30)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("text=Computed in", timeout=120_000)
+    ticks = page.locator(".js-plotly-plot .xtick text")
+    count_at_least(ticks, 6)
+    assert ticks.all_text_contents() == ["conv", "relu", "pool", "flatten", "fc", "softmax"]
+    no_exception(page)
+    shot(page, "uploads-5-onnx-layers")
+    go(page, "Classes")
+    set_number(page, "Per class", 3)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_selector("text=Computed in", timeout=120_000)
+    facets = page.locator(".js-plotly-plot").first.locator(".bars")
+    assert count_at_least(facets, 10) == 10  # one histogram per class
+    no_exception(page)
+    shot(page, "uploads-6-onnx-classes")
