@@ -16,9 +16,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from linearity_core import MeasureConfig, RunConfig  # noqa: E402
+from linearity_core import MeasureConfig, RunConfig
 
 N_SAMPLES = 20
 MODELS = {"seed_cnn": (28, 28, 1), "mobilenet_v2": (96, 96, 3), "resnet50": (64, 64, 3)}

@@ -162,3 +162,14 @@ def test_an_unreachable_ray_cluster_is_one_clear_error(tiny_dataset, linearity_h
     assert len(run.stderr.strip().splitlines()) == 1  # one line: where, why, what to do
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("linearity: error: cannot reach the Ray cluster at 127.0.0.1:9")
+
+
+def test_on_ray_the_cli_prints_only_its_own_lines(tiny_dataset, linearity_home, tmp_path):
+    """Ray's own warnings (raylet, worker start-up) stay out of the CLI's stderr."""
+    pytest.importorskip("ray")
+    run = small_run(tiny_dataset, "mlp", tmp_path / "o", linearity_home, "--executor", "ray")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert lines[0].startswith("computing on Ray at a private local Ray cluster")
+    ours = ("computing on", "training", " ", "1")  # where, what, progress lines ("100.0% ...")
+    assert all(line.startswith(ours) for line in lines), lines

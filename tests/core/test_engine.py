@@ -235,7 +235,7 @@ def test_tidy_frame_and_summaries(cnn, images):
 
 def test_a_chunk_that_cannot_fit_the_budget_is_refused_before_it_starts(cnn, images):
     x, y = images
-    with pytest.raises(LinearityError, match="one instance needs about .* more than the memory"):
+    with pytest.raises(LinearityError, match=r"one instance needs about .* more than the memory"):
         next(run_linearity(cnn, x, y, config(), x_reference=x, memory_budget=1000))
 
 
@@ -249,7 +249,6 @@ def test_the_built_in_models_refuse_items_too_large_for_them():
 def test_the_scale_free_measure_ignores_a_layers_scale_and_equals_l_over_its_spread(images):
     """Multiplying a layer's output by 10 multiplies its raw score by 10 and leaves the
     scale-free one unchanged; it is exactly the raw score over the spread it names."""
-    x, y = images
     inp = keras.Input((6, 6, 1))
     h = keras.layers.Flatten(name="flat")(inp)
     h = keras.layers.Dense(5, activation="tanh", name="tanh")(h)
