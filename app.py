@@ -6,6 +6,7 @@ import streamlit as st
 
 from linearity_core.service.compute import connect_soon
 from linearity_core.service.prewarm import prewarm
+from pages.components import layout
 from pages.components.guard import show_failure
 from pages.components.sidebar import sidebar  # imports no TensorFlow: the next line is in time
 from pages.components.state import history_script
@@ -51,6 +52,7 @@ prewarm()  # once per server: the notebook's model trains before anyone asks for
 sections = {title: [PAGES[k] for k in keys] for title, keys in SECTIONS.items()}
 page = st.navigation({**sections, "": ALIASES})
 history_script()
+layout.style()
 st.session_state.selection = sidebar()
 # A deep link that arrived before the router ever ran (see pages.components.state.page_start).
 deep_link = st.session_state.pop("deep_link", None)

@@ -15,7 +15,7 @@ from pages.components.charts import chart, chart_downloads
 from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import measure_params
+from pages.components.params import measure_params, param_row
 from pages.components.state import choice, number, page_start, show_url_notes, view_param
 
 EXTREMES = 8
@@ -29,7 +29,7 @@ sel = page_start(
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
     largest = int(np.bincount(data.y_test).max())
-    cols = st.columns(7)
+    cols = param_row(7)
     per_class = number(
         cols[0],
         "Per class",

@@ -11,8 +11,9 @@ from linearity_core.service.selection import Selection
 from linearity_core.service.views import teaching
 from pages.components.charts import chart
 from pages.components.jobs import analysis_panel, client_id
+from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop, handle_or_stop
-from pages.components.params import instances_param, measure_params
+from pages.components.params import instances_param, measure_params, param_row
 from pages.components.state import number, page_start, show_url_notes
 
 sel = page_start(__file__, "Training", "How nonlinearity grows while the network learns.")
@@ -24,7 +25,7 @@ if sel.is_upload:
     )
     st.stop()
 with st.expander("Parameters", expanded=True):
-    cols = st.columns(8)
+    cols = param_row(8)
     epochs = number(cols[0], "Epochs", "evolution", "epochs", defaults.EPOCHS, 1, 20)
     instances = instances_param(
         cols[1],
@@ -55,7 +56,7 @@ def draw(progress: analyses.EvolutionProgress, tag: str) -> None:
         chart(figures.accuracy_curve(done, list(progress.accuracies)), f"evo_acc_{tag}", "accuracy")
 
 
-chart_col, notes = st.columns([3, 1])
+chart_col, notes = chart_and_notes()
 untrained = handle_or_stop(Selection(sel.dataset_id, sel.model_key, 0), data)  # same layers
 if untrained is not None:
     notes.markdown(evolution_notes(teaching(untrained, data)))

@@ -10,6 +10,7 @@ from linearity_core.present.notes import instance_notes
 from linearity_core.present.text import md
 from linearity_core.service.views import instance_view, runs_of, stored_run, teaching
 from pages.components.charts import chart
+from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop, handle_or_stop
 from pages.components.state import number, page_start, show_url_notes, view_param
 
@@ -57,7 +58,7 @@ profile = view.profile
 names = data.class_names
 true = result.class_name(profile.label)
 said = result.class_name(profile.predicted) if profile.predicted >= 0 else "none"
-chart_col, notes = st.columns([3, 1])
+chart_col, notes = chart_and_notes()
 notes.markdown(instance_notes(teaching(handle, data)))
 with chart_col:
     st.markdown(
@@ -68,7 +69,8 @@ with chart_col:
     image_col, answer_col = st.columns([1, 2])
     with image_col:
         captions = [f"#{index}"]
-        chart(image_grid(x_split[[index]], captions, captions, columns=1), "image", "instance")
+        grid = image_grid(x_split[[index]], captions, captions, columns=1)
+        chart(grid, "image", "instance", compact=True)
     with answer_col:
         if len(view.output) == len(names) and data.task == "classification":
             bars = answer_bars(view.output, names, profile.label, profile.predicted)

@@ -11,8 +11,9 @@ from linearity_core.service.runs import plan_run
 from linearity_core.service.views import model_layers, teaching
 from pages.components.charts import chart
 from pages.components.jobs import run_panel, trained_or_offer
+from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import instances_param, measure_params
+from pages.components.params import instances_param, measure_params, param_row
 from pages.components.state import page_start, show_url_notes, view_param
 
 sel = page_start(
@@ -20,7 +21,7 @@ sel = page_start(
 )
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
-    cols = st.columns(7)
+    cols = param_row(7)
     instances = instances_param(
         cols[0], "layers", len(data.x_test), defaults.N_INSTANCES, "Random test images to score"
     )
@@ -46,7 +47,7 @@ with st.expander("Layers to score"):
     )
 show_url_notes()  # about the parameters just read from the link
 
-chart_col, notes = st.columns([3, 1])
+chart_col, notes = chart_and_notes()
 notes.markdown(layers_notes(teaching(handle, data)))
 title = f"{handle.label} on {data.spec.name}"
 

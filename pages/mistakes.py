@@ -18,9 +18,10 @@ from linearity_core.service.runs import plan_run
 from linearity_core.service.views import errors_of, mistakes_of, teaching, worst_mistakes
 from pages.components.charts import chart, chart_downloads
 from pages.components.jobs import run_panel, trained_or_offer
+from pages.components.layout import chart_and_notes
 from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import instances_param, measure_params
+from pages.components.params import instances_param, measure_params, param_row
 from pages.components.state import page_start, show_url_notes, view_param
 
 SHOWN = 12
@@ -28,7 +29,7 @@ SHOWN = 12
 sel = page_start(__file__, "Mistakes", "Does linearity flag the model's mistakes? AUROC by layer.")
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
-    cols = st.columns(7)
+    cols = param_row(7)
     instances = instances_param(
         cols[0],
         "mistakes",
@@ -108,7 +109,7 @@ def render(result: RunResult, tag: str) -> None:
     (regression_view if data.task == "regression" else classifier_view)(result, tag)
 
 
-chart_col, notes = st.columns([3, 1])
+chart_col, notes = chart_and_notes()
 notes.markdown(mistakes_notes(teaching(handle, data)))
 with chart_col:
     run_panel(plan, render, key="mistakes", page="mistakes")

@@ -58,16 +58,16 @@ if len(heads) > 1:
 
 meta = stored_meta(sel) or {}
 what, value, items = model_score(handle, data)
-cols = st.columns([3, 1, 1, 1])
-cols[0].metric("Model", md(handle.label), help=md(handle.label))
-cols[1].metric("Parameters", f"{model_parameters(handle):,}")
-cols[2].metric(
+st.markdown(f"**{md(handle.label)}**")  # a long name wraps; in a metric it is cut
+cols = st.columns(4)
+cols[0].metric("Parameters", f"{model_parameters(handle):,}")
+cols[1].metric(
     what,
     f"{100 * value:.2f}%" if what == "Test accuracy" else f"{value:.4g}",
     help=f"On the first {items:,} test items of {md(data.spec.name)}",
 )
 if "training_s" in meta:
-    cols[3].metric("Training time", f"{meta['training_s']:.0f} s")
+    cols[2].metric("Training time", f"{meta['training_s']:.0f} s")
 if meta.get("history", {}).get("loss"):
     chart(training_curves(meta["history"]), "training_curves", f"training {handle.label}")
 elif sel.is_upload:

@@ -12,14 +12,15 @@ from linearity_core.present.text import md
 from linearity_core.service import analyses, views
 from pages.components.charts import chart
 from pages.components.jobs import analysis_panel, client_id, trained_or_offer
+from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import instances_param, measure_params
+from pages.components.params import instances_param, measure_params, param_row
 from pages.components.state import number, page_start, show_url_notes
 
 sel = page_start(__file__, "Epsilon", "At what neighbourhood size does each layer break?")
 data = dataset_or_stop(sel)
 with st.expander("Parameters", expanded=True):
-    cols = st.columns(6)
+    cols = param_row(6)
     instances = instances_param(
         cols[0], "sweep", len(data.x_test), 200, "Random test images, the same at every ε"
     )
@@ -48,7 +49,7 @@ def draw(progress: analyses.SweepProgress, tag: str) -> None:
         st.dataframe(rates, hide_index=True)
 
 
-chart_col, notes = st.columns([3, 1])
+chart_col, notes = chart_and_notes()
 notes.markdown(sweep_notes(views.teaching(handle, data)))
 with chart_col:
     st.caption("Epsilons: " + ", ".join(f"{e:g}" for e in epsilons))

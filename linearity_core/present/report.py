@@ -24,7 +24,7 @@ body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1
 h1{margin-bottom:.2rem} .sub{color:#667} table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 td,th{border:1px solid #dde;padding:.25rem .6rem;text-align:right;font-size:.9rem}
 th{background:#f3f5f9} code,pre{background:#f3f5f9;padding:.2rem .4rem;border-radius:4px}
-pre{padding:.8rem;white-space:pre-wrap}
+pre{padding:.8rem;white-space:pre-wrap;overflow-wrap:anywhere} a{overflow-wrap:anywhere}
 """
 SUMMARY_COLUMNS = ["layer", "kind", "mean", "sem", "std", "q05", "q50", "q95", "n"]
 
@@ -77,8 +77,11 @@ def _reproduce(about: ReportFacts) -> str:
     parts = ["<h2>Reproduce</h2>"]
     if about.cli:
         parts.append(f"<p>Command line:</p><pre>{html.escape(about.cli)}</pre>")
-    if about.url:
-        parts.append(f"<p>Dashboard:</p><pre>{html.escape(about.url)}</pre>")
+    if about.url.startswith(("http://", "https://")):  # absolute: it can be followed
+        link = html.escape(about.url)
+        parts.append(f"<p>Dashboard: <a href='{link}'>open this run</a></p><pre>{link}</pre>")
+    elif about.url:
+        parts.append(f"<p>Dashboard (after its address):</p><pre>{html.escape(about.url)}</pre>")
     return "".join(parts)
 
 

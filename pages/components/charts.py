@@ -3,6 +3,7 @@ when clicked) and interactive HTML that opens offline."""
 
 import re
 from functools import partial
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -25,17 +26,29 @@ def _missing_exporter() -> str | None:
     return export_unavailable()
 
 
-def chart(fig: go.Figure, key: str, name: str, downloads: bool = True) -> None:
+def chart(
+    fig: go.Figure, key: str, name: str, downloads: bool = True, compact: bool = False
+) -> None:
     """Draw ``fig``; below it (unless ``downloads`` is False: the caller places them with
-    ``chart_downloads``), downloads that make their file only when clicked."""
+    ``chart_downloads``), downloads that make their file only when clicked. In a narrow
+    column (``compact``) they sit behind one Download button, so no label is cut."""
     st.plotly_chart(fig, key=key)
     if downloads:
-        chart_downloads(fig, key, name)
+        chart_downloads(fig, key, name, compact)
 
 
-def chart_downloads(fig: go.Figure, key: str, name: str) -> None:
+def chart_downloads(fig: go.Figure, key: str, name: str, compact: bool = False) -> None:
     missing = _missing_exporter()
-    cols = st.columns([1, 1, 1, 5])
+    if compact:
+        with st.popover("Download", width="content"):
+            cols = [st.container()] * 3
+            _buttons(fig, key, name, missing, cols)
+        return
+    row = st.container(horizontal=True, gap="small")  # one row at any width
+    _buttons(fig, key, name, missing, [row] * 3)
+
+
+def _buttons(fig: go.Figure, key: str, name: str, missing: str | None, cols: list[Any]) -> None:
     images: tuple[tuple[ImageFormat, str], ...] = (("png", "image/png"), ("svg", "image/svg+xml"))
     for col, (fmt, mime) in zip(cols, images, strict=False):
         col.download_button(

@@ -4,9 +4,17 @@ schema's names."""
 from collections.abc import Sequence
 from typing import Any
 
+import streamlit as st
+
 from linearity_core import defaults
 from linearity_core.measure.config import MeasureConfig
 from pages.components.state import choice, number
+
+
+def param_row(n: int) -> list[Any]:
+    """``n`` places for fields, in one row that wraps by field on a narrow window."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    return [row] * n
 
 
 def instances_param(col: Any, page: str, n_test: int, default: int, help: str) -> int:

@@ -177,15 +177,21 @@ def view_param(
     return remembered(make, label, key, default, allowed, parse, text, **kwargs)
 
 
+# Fields keep this width and wrap onto the next row, so labels never break mid-word.
+FIELD_WIDTH = 150
+
+
 def number(
     col: Any, label: str, page: str, name: str, default: float, low: float, high: float, **kw: Any
 ) -> Any:
+    kw.setdefault("width", FIELD_WIDTH)
     return view_param(
         col.number_input, label, page, name, default, min_value=low, max_value=high, **kw
     )
 
 
 def choice(col: Any, label: str, page: str, name: str, options: list[Any], **kw: Any) -> Any:
+    kw.setdefault("width", FIELD_WIDTH)
     return view_param(col.selectbox, label, page, name, options[0], options=options, **kw)
 
 
