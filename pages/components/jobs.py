@@ -36,10 +36,12 @@ def client_id() -> str:
     return f"session:{ctx.session_id}" if ctx is not None else "python"
 
 
-def watch_job(job: Job[Any, Any], draw: Callable[[Any], None], stop_key: str) -> None:
-    """Redraw ``job`` every POLL_S while it is active; one app rerun when it ends."""
+def watch_job(
+    job: Job[Any, Any], draw: Callable[[Any], None], stop_key: str, every: float = POLL_S
+) -> None:
+    """Redraw ``job`` every ``every`` seconds while it is active; one app rerun when it ends."""
 
-    @st.fragment(run_every=POLL_S)
+    @st.fragment(run_every=every)
     @guarded("a live view")
     def live() -> None:
         if job.stopping:
@@ -209,7 +211,8 @@ def training_panel(sel: Selection, dataset: Any, key: str) -> None:
         st.plotly_chart(training_curves(snap.history, snap.curve), key=f"{key}_curves")
 
     st.info(f"Training **{md(ref.label)}** on the server. You can open other pages meanwhile.")
-    watch_job(job, draw, f"{key}_stop_training")
+    # Once a second: the training shares the machine with every redraw.
+    watch_job(job, draw, f"{key}_stop_training", every=1.0)
 
 
 def analysis_panel(

@@ -83,8 +83,7 @@ def sidebar() -> Selection:
                 output = st.selectbox("Output", heads, key="output", help="Scored as the output")
         sel = Selection(dataset, model, int(epochs), before.seed, output)
         choose(sel)
-        st.caption(status_line(sel))
-        jobs_indicator()
+        jobs_indicator(sel)
     set_url(selection_params(sel))
     return sel
 
@@ -135,13 +134,15 @@ def job_line(job: Job) -> str:
     return f"{job.state} · {md(job.title)}"
 
 
-def jobs_indicator() -> None:
-    """Active and recent jobs with a link to each one's view; refreshes while any runs."""
+def jobs_indicator(sel: Selection) -> None:
+    """The selected model's state, and the active and recent jobs with a link to each
+    one's view; refreshes while any runs (a training's epoch and ETA stay current)."""
     active = any(job.active for job in job_service().jobs())
     joining = not compute_target().settled  # a cluster being joined: show when it is
 
     @st.fragment(run_every=JOBS_POLL_S if active or joining else None)
     def jobs() -> None:
+        st.caption(status_line(sel))
         target = compute_target()
         where = md(target.label)
         st.caption(f"Compute on: {where}" if target.ok else f":red[Compute on: {where}]")

@@ -57,16 +57,6 @@ def test_an_empty_home_trains_the_default_model_at_start(tmp_path, browser):
         no_exception(page)
 
 
-def test_the_default_prewarm_is_the_notebooks_model(tmp_path, browser):
-    with start_server(tmp_path, prewarm="1") as url:
-        page = fresh_page(browser)
-        page.goto(url + "/layers?dataset=fashion_mnist&model=seed_cnn&epochs=5")
-        page.wait_for_selector("text=Training **Seed CNN (ReLU), 5 epochs**".replace("**", ""))
-        page.wait_for_selector("text=/Epoch 1\\/5/", timeout=120_000)  # the Layers page shows it
-        shot(page, "share-2-prewarm-on-layers")
-        no_exception(page)
-
-
 def test_the_journey_under_a_base_path(tmp_path, browser):
     """Behind a proxy at https://host/linearity/: pages, deep links, downloads, live jobs."""
     with start_server(tmp_path, base_path="linearity") as url:
