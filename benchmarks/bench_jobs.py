@@ -25,8 +25,9 @@ from linearity_core.data.datasets import load_dataset, select_instances  # noqa:
 from linearity_core.measure.engine import compute_run  # noqa: E402
 from linearity_core.measure.sampling import infer_feature_range  # noqa: E402
 from linearity_core.service.jobs import JobService  # noqa: E402
-from linearity_core.service.runs import submit_run, submit_training  # noqa: E402
+from linearity_core.service.runs import submit_run  # noqa: E402
 from linearity_core.service.selection import load_model  # noqa: E402
+from linearity_core.service.training import submit_training  # noqa: E402
 
 REPEATS = 3
 
@@ -61,14 +62,25 @@ def through_jobs(data, handle, config):
     return seconds
 
 
-def click_to_first_bars():
+def notebook_run_stored(fingerprint: str) -> bool:
+    """The prewarm's notebook run of this model is in the store (its probe is traced)."""
+    return any(
+        r.model_fingerprint == fingerprint and r.n_planned == 100 and not r.part_of
+        for r in RunStore().list().runs
+    )
+
+
+def click_to_first_bars(handle):
+    """A fresh browser session presses Run once the prewarm has trained the model, traced
+    its probe and stored the notebook's run: seconds from the click to the first bars of
+    a run with another seed (not in the store, so it is computed)."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy, wait_idle
 
     port = free_port()
-    env = {**os.environ, "LINEARITY_PREWARM": "0"}
+    env = {**os.environ, "LINEARITY_PREWARM": "seed_cnn:1"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     server = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -78,12 +90,20 @@ def click_to_first_bars():
         wait_healthy(url, server)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
+            first = browser.new_page()
+            first.goto(url)  # the first visit starts the prewarm
+            first.wait_for_selector("h1")
+            deadline = time.monotonic() + 300
+            while not notebook_run_stored(handle.fingerprint) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            page = browser.new_context().new_page()
             seed = time.time_ns() % 10**6  # a run not in the store yet
             page.goto(
                 f"{url}/layers?dataset=fashion_mnist&model=seed_cnn&epochs=1&layers_seed={seed}"
             )
             page.wait_for_selector("text=Press Run", timeout=120_000)
+            wait_idle(page)  # the page has drawn, as when a person reads it and presses Run
+            page.wait_for_selector(".js-plotly-plot")
             start = time.perf_counter()
             page.get_by_role("button", name="Run", exact=True).click()
             page.wait_for_selector(".js-plotly-plot .bars .point", state="attached")
@@ -105,8 +125,10 @@ def main():
         best_jobs = min(best_jobs, through_jobs(data, handle, config))
     print(f"2,000 instances, all layers: engine {best_direct:.2f} s, job service {best_jobs:.2f} s")
     print(f"{'job service / engine directly':<50} {best_jobs / best_direct:8.3f}   target <= 1.05")
-    seconds = click_to_first_bars()
-    print(f"{'click Run to first bars (seed CNN, 100 x 20), s':<50} {seconds:8.2f}")
+    seconds = click_to_first_bars(handle)
+    print(
+        f"{'click Run to first bars after prewarm (seed CNN), s':<50} {seconds:8.2f}   target <= 1"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from linearity_core.analysis.mistakes import mistake_summary
 from linearity_core.analysis.sweep import breaking_points, sweep_epsilons, sweep_frame
 from linearity_core.service.analyses import submit_evolution, submit_sweep
 from linearity_core.service.jobs import job_service
-from linearity_core.service.runs import submit_run, submit_training
+from linearity_core.service.runs import submit_run
 from linearity_core.service.selection import load_model
+from linearity_core.service.training import submit_training
 
 EPOCHS = 5
 CONFIG = RunConfig(measure=MeasureConfig(n_samples=20, seed=0), n_instances=1000)

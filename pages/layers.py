@@ -5,7 +5,7 @@ import streamlit as st
 from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
-from linearity_core.present.figures import layer_bars
+from linearity_core.present.figures import layer_bars, layer_skeleton
 from linearity_core.present.notes import layers_notes
 from linearity_core.service.runs import plan_run
 from linearity_core.service.views import model_layers, teaching
@@ -60,5 +60,14 @@ layers = tuple(n for n in names if n in picked) or None
 config = RunConfig(
     measure=measure, n_instances=int(instances), logits=logits, layers=layers, output=sel.output
 )
+
+
+def empty_chart() -> None:
+    """The layers the run will score (it also has the browser load its charts now, so the
+    first bars appear as soon as they are computed)."""
+    st.plotly_chart(layer_skeleton(list(layers or names), title), key="layer_bars_empty")
+
+
 with chart_col:
-    run_panel(plan_run(data, handle, config), render, key="layers", page="layers")
+    plan = plan_run(data, handle, config)
+    run_panel(plan, render, key="layers", page="layers", placeholder=empty_chart)

@@ -28,6 +28,8 @@ from linearity_core.measure.sampling import KnnIndex, infer_feature_range
 
 # Small models would fit a whole run in one chunk; cap it so progress stays visible.
 MAX_CHUNK = 256
+# The first chunk is small: its bars are on screen while the rest is computed.
+FIRST_CHUNK = 8
 
 
 def default_memory_budget() -> int:
@@ -74,12 +76,16 @@ class RunProgress:
 
 
 def chunk_bounds(n: int, chunk: int) -> list[tuple[int, int]]:
-    """``[(start, stop), ...]`` covering ``0..n`` in chunks of ``chunk``.
+    """``[(start, stop), ...]`` covering ``0..n`` in chunks of ``chunk``; the first is at
+    most ``FIRST_CHUNK``, so the first bars come at once.
 
     >>> chunk_bounds(5, 2)
     [(0, 2), (2, 4), (4, 5)]
+    >>> chunk_bounds(40, 32)
+    [(0, 8), (8, 40)]
     """
-    return [(start, min(start + chunk, n)) for start in range(0, n, chunk)]
+    first = min(chunk, FIRST_CHUNK, n)
+    return [(0, first)] + [(s, min(s + chunk, n)) for s in range(first, n, chunk)]
 
 
 def run_linearity(

@@ -10,10 +10,13 @@ has exactly one producer, shapes come from the data, and a nested model is walke
 (its layers named ``outer/inner``).
 """
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from linearity_core.errors import LinearityError
+
+_tracing = threading.RLock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,7 +97,8 @@ def trace_model(model: Any, item_shape: tuple[int, ...]) -> TracedGraph:
     check_fits(model, item_shape)
     fresh = keras.Input(shape=tuple(item_shape), name="linearity_input")
     calls: list[TracedLayer] = []
-    outputs = _run(model, fresh, "", calls)
+    with _tracing:  # calling a layer adds a node to it: one rebuild at a time
+        outputs = _run(model, fresh, "", calls)
     heads = tuple(zip(output_names(model, len(outputs)), outputs, strict=True))
     return TracedGraph(fresh, tuple(calls), heads)
 

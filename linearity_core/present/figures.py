@@ -84,6 +84,19 @@ def layer_bars(result: RunResult, title: str | None = None, measure: Measure = "
     return fig
 
 
+def layer_skeleton(names: Sequence[str], title: str) -> go.Figure:
+    """The layers a run will score, before it has: the axes the bars will grow on."""
+    fig = go.Figure(go.Bar(x=plain_all(names), y=[0] * len(names), marker_color="#e8e8e8"))
+    fig.update_layout(
+        template=TEMPLATE,
+        title=f"{plain(title)} · press Run",
+        xaxis_title="layer",
+        yaxis={"title": SCORE_LABEL, "range": [0, 1]},
+        margin={"t": 60},
+    )
+    return fig
+
+
 def class_histograms(
     result: RunResult, layer: str, bins: int = 30, measure: Measure = "raw"
 ) -> go.Figure:

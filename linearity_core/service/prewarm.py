@@ -10,13 +10,18 @@ import threading
 from pathlib import Path
 
 from linearity_core import defaults
-from linearity_core.data.datasets import load_dataset
+from linearity_core.data.datasets import Dataset, load_dataset
 from linearity_core.data.user import tidy_user_datasets
 from linearity_core.errors import LinearityError
+from linearity_core.measure.config import MeasureConfig, RunConfig
+from linearity_core.measure.probes import layer_probe
 from linearity_core.models.architectures import ARCHITECTURES
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.paths import linearity_home
+from linearity_core.service.jobs import job_service
+from linearity_core.service.runs import submit_run
 from linearity_core.service.runstore import RunStore
+from linearity_core.service.selection import Selection, load_model
 from linearity_core.service.training import TrainingJob, submit_training
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,35 @@ def prewarm_ref(spec: str | None = None) -> ModelRef | None:
     return ModelRef(arch, defaults.DATASET, epochs, defaults.MODEL_SEED)
 
 
+def notebook_config() -> RunConfig:
+    """The notebook's per-layer run: what the Layers page and the lesson open with."""
+    return RunConfig(
+        measure=MeasureConfig(
+            n_samples=defaults.N_SAMPLES, epsilon=defaults.EPSILON, res=defaults.RES, seed=0
+        ),
+        n_instances=defaults.N_INSTANCES,
+    )
+
+
+def warm_after(job: TrainingJob, dataset: Dataset) -> None:
+    """Once the prewarm model is trained: trace its probe for the notebook's run (so a
+    first press of Run draws bars at once) and compute that run (the lesson's)."""
+    finished = job_service().wait(job.id)
+    if finished.state != "done" or finished.result is None:
+        return
+    meta = finished.result
+    selection = Selection(dataset.id, meta["arch"], int(meta["epochs"]), int(meta["seed"]))
+    try:
+        handle = load_model(selection, dataset)
+        if handle is None:
+            return
+        config = notebook_config()
+        layer_probe(handle.model, config, dataset.input_shape)
+        submit_run(dataset, handle, config, client="prewarm")
+    except LinearityError as exc:
+        log.warning("prewarm could not warm the notebook's run: %s", exc)
+
+
 def tidy_home() -> None:
     """What killed processes left behind: temporary files, staging folders, old trash."""
     try:
@@ -73,7 +107,10 @@ def prewarm() -> TrainingJob | None:
         ref = prewarm_ref(spec)
         if ref is None:
             return None
-        return submit_training(ref, load_dataset(ref.dataset), client="prewarm")
+        dataset = load_dataset(ref.dataset)
+        job = submit_training(ref, dataset, client="prewarm")
+        threading.Thread(target=warm_after, args=(job, dataset), daemon=True).start()
+        return job
     except LinearityError as exc:
         log.warning("prewarm skipped: %s", exc)
         return None

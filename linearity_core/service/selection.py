@@ -5,6 +5,8 @@ built-in model (trained and stored, or untrained), or a user's upload (``.keras`
 ``.onnx``), checked against the data it is paired with.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from linearity_core.models.architectures import ARCHITECTURES
 from linearity_core.models.payload import model_fingerprint
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.models.uploads import list_uploads, load_uploaded_model, read_upload
+from linearity_core.paths import linearity_home
 
 UPLOAD_PREFIX = "upload:"
 
@@ -126,11 +129,37 @@ def load_upload(upload_id: str, dataset: Dataset, output: str | None = None) -> 
     return model
 
 
+# Loaded models kept for reuse, so the pages, the jobs and the prewarm share one object
+# (and so one traced probe).
+MODELS_KEPT = 4
+_models: "OrderedDict[tuple[Any, ...], ModelHandle]" = OrderedDict()
+_models_lock = threading.Lock()
+
+
 def load_model(selection: Selection, dataset: Dataset) -> ModelHandle | None:
     """The selected model, ready to run; None when a built-in model is not trained yet.
 
     Untrained weights cost nothing to make, so they are built (and stored) on demand.
+    Loaded models are kept (the last ``MODELS_KEPT``), keyed by what they were loaded
+    from, so a model trained meanwhile is loaded afresh.
     """
+    meta = stored_meta(selection)
+    source = meta["model_fingerprint"] if meta else selection.model_key
+    key = (linearity_home(), selection, dataset.fingerprint, source)
+    with _models_lock:
+        if key in _models:
+            _models.move_to_end(key)
+            return _models[key]
+    handle = _load_model(selection, dataset)
+    if handle is not None:
+        with _models_lock:
+            _models[key] = handle
+            while len(_models) > MODELS_KEPT:
+                _models.popitem(last=False)
+    return handle
+
+
+def _load_model(selection: Selection, dataset: Dataset) -> ModelHandle | None:
     if selection.is_upload:
         model = load_upload(selection.upload_id, dataset, selection.output)
         label = model_label(selection.model_key)

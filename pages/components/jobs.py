@@ -5,6 +5,7 @@ the tab leaves it running, and a second session asking for the same run watches 
 job. While a job runs, a fragment redraws its latest snapshot twice a second.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,6 +56,20 @@ def watch_job(
     live()
 
 
+# After Run, the page waits this long for the first chunk, so its bars come with this
+# redraw instead of the live view's next one.
+FIRST_WAIT_S = 0.6
+
+
+def first_snapshot(job: RunJob) -> None:
+    deadline = time.monotonic() + FIRST_WAIT_S
+    while job.snapshot is None and job.state in ("queued", "running"):
+        waiting = job.state == "queued" and job_service().queue_position(job) != 1
+        if time.monotonic() > deadline or waiting:
+            return
+        time.sleep(0.02)
+
+
 def progress_line(job: RunJob) -> str:
     if job.state == "queued":
         return f"Queued: #{job_service().queue_position(job)} in line, after the jobs before it"
@@ -77,11 +92,17 @@ def submit(make: Callable[[], Job[Any, Any]]) -> Job[Any, Any] | None:
         return None
 
 
-def run_panel(plan: RunPlan, render: Render, key: str, page: Page) -> None:
+def run_panel(
+    plan: RunPlan,
+    render: Render,
+    key: str,
+    page: Page,
+    placeholder: Callable[[], None] | None = None,
+) -> None:
     """Run button, live progress with ETA, Stop; a stored run is drawn at once.
 
     ``render(result, tag)`` draws a result; ``tag`` keeps chart keys apart between the
-    live view and the final one.
+    live view and the final one. ``placeholder`` draws what is there before the first run.
     """
     state = run_state(plan)
     job = state.job
@@ -100,6 +121,7 @@ def run_panel(plan: RunPlan, render: Render, key: str, page: Page) -> None:
         )
         if job is not None and job.active:
             watched.add(job.id)
+            first_snapshot(job)
     if job is None:
         if state.stored is not None:
             cache_note(state.stored)
@@ -115,6 +137,8 @@ def run_panel(plan: RunPlan, render: Render, key: str, page: Page) -> None:
                 "Press **Run** to compute this run. It runs on the server: you can open other "
                 "pages meanwhile, and the same run later comes straight from the cache."
             )
+            if placeholder is not None:
+                placeholder()
         return
     if job.active:
         watched.add(job.id)  # this session saw it computed; others get it from the cache

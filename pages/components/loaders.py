@@ -23,22 +23,16 @@ def dataset_or_stop(sel: Selection) -> Dataset:
         raise  # unreachable: st.stop() ends the script
 
 
-@st.cache_resource(show_spinner="Loading model…", max_entries=4)
-def _cached_model(
-    sel: Selection, data_fingerprint: str, stored: str | None, _dataset: Dataset
-) -> ModelHandle | None:
-    # ``stored`` (the stored model's fingerprint) is in the key: once a model has been
-    # trained, the next look-up loads it instead of remembering that it was missing.
-    return load_model(sel, _dataset)
+def _cached_model(sel: Selection, dataset: Dataset) -> ModelHandle | None:
+    with st.spinner("Loading model…"):
+        return load_model(sel, dataset)  # kept in the core: jobs and pages share it
 
 
 def handle_or_stop(sel: Selection, dataset: Dataset) -> ModelHandle | None:
     """The selected model; None when it still has to be trained; the page stops with a
     clear message when it cannot be used with this dataset."""
-    meta = stored_meta(sel)
-    stored = None if meta is None else str(meta["model_fingerprint"])
     try:
-        return _cached_model(sel, dataset.fingerprint, stored, dataset)
+        return _cached_model(sel, dataset)
     except LinearityError as exc:
         st.error(f"This model cannot be used with {md(dataset.spec.name)}: {md(exc)}")
         st.stop()
@@ -48,16 +42,10 @@ def handle_or_stop(sel: Selection, dataset: Dataset) -> ModelHandle | None:
 def handle_or_none(sel: Selection, dataset: Dataset) -> ModelHandle | None:
     """The selected model when it is at hand (stored or untrained), else None, quietly:
     for pages that only decorate with it."""
-    meta = stored_meta(sel)
-    if meta is None and (sel.epochs != 0 and not sel.is_upload):
+    if stored_meta(sel) is None and sel.epochs != 0 and not sel.is_upload:
         return None
     try:
-        return _cached_model(
-            sel,
-            dataset.fingerprint,
-            None if meta is None else str(meta["model_fingerprint"]),
-            dataset,
-        )
+        return _cached_model(sel, dataset)
     except LinearityError:
         return None
 

@@ -205,7 +205,8 @@ def test_memory_budget_sets_the_chunk_size(cnn, images):
     x, y = images
     small = list(run_linearity(cnn, x, y, config(), x_reference=x, memory_budget=200_000))
     large = list(run_linearity(cnn, x, y, config(), x_reference=x, memory_budget=2**30))
-    assert len(small) > 1 and len(large) == 1
+    assert len(small) > 2 and len(large) == 2  # large: a small first chunk, then the rest
+    assert large[0].instances_done == 8 and large[1].instances_done == 23
     np.testing.assert_allclose(
         small[-1].result.scores, large[-1].result.scores, rtol=1e-4, atol=1e-6
     )
