@@ -1,12 +1,13 @@
 """Router: page config, navigation and the shared sidebar. Run with `streamlit run app.py`."""
 
 import os
+from typing import Literal
 
 import streamlit as st
 
 from linearity_core.service.compute import connect_soon
 from linearity_core.service.prewarm import prewarm
-from pages.components import layout
+from pages.components import layout, presenting
 from pages.components.guard import show_failure
 from pages.components.sidebar import sidebar  # imports no TensorFlow: the next line is in time
 from pages.components.state import history_script
@@ -15,7 +16,14 @@ from pages.components.streamlit_setup import keep_keras_state
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter
 keep_keras_state()
 
-st.set_page_config(page_title="Linearity dashboard", page_icon="📐", layout="wide")
+# Presenting: the sidebar starts folded away (presenter mode is read from the link).
+sidebar_state: Literal["collapsed", "auto"] = "collapsed" if presenting.init() else "auto"
+st.set_page_config(
+    page_title="Linearity dashboard",
+    page_icon="📐",
+    layout="wide",
+    initial_sidebar_state=sidebar_state,
+)
 
 # Keyed by script name: that is how a deep link on a fresh server names its page.
 PAGES = {

@@ -16,6 +16,7 @@ from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop
 from pages.components.params import measure_params, param_row
+from pages.components.presenting import parameters, presenting
 from pages.components.state import choice, number, page_start, show_url_notes, view_param
 
 EXTREMES = 8
@@ -27,7 +28,10 @@ sel = page_start(
     "all layers from one run.",
 )
 data = dataset_or_stop(sel)
-with st.expander("Parameters", expanded=True):
+handle = trained_or_offer(sel, data, "classes")
+layer_names = [row.name for row in model_layers(handle, data)]
+parameters_box = parameters("classes")
+with parameters_box:
     largest = int(np.bincount(data.y_test).max())
     cols = param_row(7)
     per_class = number(
@@ -41,10 +45,9 @@ with st.expander("Parameters", expanded=True):
         help="Test images of each class to score",
     )
     measure = measure_params("classes", cols[1:])
-handle = trained_or_offer(sel, data, "classes")
-
-layer_names = [row.name for row in model_layers(handle, data)]
-layer_col, class_col = st.columns(2)
+# Presenting, the picks fold away with the parameters (the view keeps the screen).
+picks = parameters_box if presenting() else st.container()
+layer_col, class_col = picks.columns(2)
 layer = view_param(
     layer_col.selectbox,
     "Layer",
@@ -84,10 +87,18 @@ def extremes(result: RunResult, tag: str) -> None:
 
 
 def render(result: RunResult, tag: str) -> None:
-    chart(class_histograms(result, layer), f"histograms_{tag}", f"histograms {layer}")
-    chart(class_means(result, layer), f"means_{tag}", f"class means {layer}")
-    chart(layer_class_heatmap(result), f"heatmap_{tag}", "layer class heatmap")
-    extremes(result, tag)
+    # Presenting, one chart at a time fills the screen; otherwise they follow each other.
+    places = (
+        st.tabs(["Distributions", "Means", "Layer × class", "Images"]) if presenting() else None
+    )
+    with places[0] if places else st.container():
+        chart(class_histograms(result, layer), f"histograms_{tag}", f"histograms {layer}")
+    with places[1] if places else st.container():
+        chart(class_means(result, layer), f"means_{tag}", f"class means {layer}")
+    with places[2] if places else st.container():
+        chart(layer_class_heatmap(result), f"heatmap_{tag}", "layer class heatmap")
+    with places[3] if places else st.container():
+        extremes(result, tag)
 
 
 run_panel(plan, render, key="classes", page="classes")

@@ -14,6 +14,7 @@ from pages.components.jobs import analysis_panel, client_id
 from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop, handle_or_stop
 from pages.components.params import instances_param, measure_params, param_row
+from pages.components.presenting import parameters
 from pages.components.state import number, page_start, show_url_notes
 
 sel = page_start(__file__, "Training", "How nonlinearity grows while the network learns.")
@@ -24,7 +25,7 @@ if sel.is_upload:
         "model itself, keeping every epoch. Pick a built-in model in the sidebar."
     )
     st.stop()
-with st.expander("Parameters", expanded=True):
+with parameters("evolution"):
     cols = param_row(8)
     epochs = number(cols[0], "Epochs", "evolution", "epochs", defaults.EPOCHS, 1, 20)
     instances = instances_param(

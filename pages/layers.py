@@ -14,13 +14,14 @@ from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
 from pages.components.params import instances_param, measure_params, param_row
+from pages.components.presenting import parameters, presenting
 from pages.components.state import page_start, show_url_notes, view_param
 
 sel = page_start(
     __file__, "Layers", "How linear each layer is: mean linearity per layer, live while it runs."
 )
 data = dataset_or_stop(sel)
-with st.expander("Parameters", expanded=True):
+with parameters("layers"):
     cols = param_row(7)
     instances = instances_param(
         cols[0], "layers", len(data.x_test), defaults.N_INSTANCES, "Random test images to score"
@@ -35,7 +36,8 @@ with st.expander("Parameters", expanded=True):
     )
 handle = trained_or_offer(sel, data, "layers")
 names = [row.name for row in model_layers(handle, data)]
-with st.expander("Layers to score"):
+# Presenting, the choice stays as the link made it, out of the room's sight.
+with st.expander("Layers to score") if not presenting() else st.container(height=1, border=False):
     picked = view_param(
         st.multiselect,
         "Layers (all when none are picked)",

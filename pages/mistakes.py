@@ -22,13 +22,14 @@ from pages.components.layout import chart_and_notes
 from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop
 from pages.components.params import instances_param, measure_params, param_row
+from pages.components.presenting import parameters
 from pages.components.state import page_start, show_url_notes, view_param
 
 SHOWN = 12
 
 sel = page_start(__file__, "Mistakes", "Does linearity flag the model's mistakes? AUROC by layer.")
 data = dataset_or_stop(sel)
-with st.expander("Parameters", expanded=True):
+with parameters("mistakes"):
     cols = param_row(7)
     instances = instances_param(
         cols[0],

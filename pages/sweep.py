@@ -15,11 +15,12 @@ from pages.components.jobs import analysis_panel, client_id, trained_or_offer
 from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
 from pages.components.params import instances_param, measure_params, param_row
+from pages.components.presenting import parameters
 from pages.components.state import number, page_start, show_url_notes
 
 sel = page_start(__file__, "Epsilon", "At what neighbourhood size does each layer break?")
 data = dataset_or_stop(sel)
-with st.expander("Parameters", expanded=True):
+with parameters("sweep"):
     cols = param_row(6)
     instances = instances_param(
         cols[0], "sweep", len(data.x_test), 200, "Random test images, the same at every ε"

@@ -15,6 +15,7 @@ from linearity_core.present.export import (
     figure_image,
     standalone_html,
 )
+from pages.components.presenting import for_the_room, presenting
 
 
 def slug(text: str) -> str:
@@ -32,12 +33,17 @@ def chart(
     """Draw ``fig``; below it (unless ``downloads`` is False: the caller places them with
     ``chart_downloads``), downloads that make their file only when clicked. In a narrow
     column (``compact``) they sit behind one Download button, so no label is cut."""
+    if presenting():
+        st.plotly_chart(for_the_room(fig), key=key)
+        return  # a room needs the chart, not its downloads
     st.plotly_chart(fig, key=key)
     if downloads:
         chart_downloads(fig, key, name, compact)
 
 
 def chart_downloads(fig: go.Figure, key: str, name: str, compact: bool = False) -> None:
+    if presenting():
+        return
     missing = _missing_exporter()
     if compact:
         with st.popover("Download", width="content"):

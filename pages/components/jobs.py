@@ -23,6 +23,7 @@ from linearity_core.service.training import submit_training, training_job_id
 from linearity_core.service.urls import Page
 from linearity_core.service.views import input_note
 from pages.components.guard import guarded
+from pages.components.presenting import presenting
 from pages.components.state import select
 
 POLL_S = 0.5  # at least twice a second while a job runs
@@ -133,9 +134,10 @@ def run_panel(
             )
             render(state.checkpoint, "checkpoint")
         else:
-            st.info(
+            said(
+                "info",
                 "Press **Run** to compute this run. It runs on the server: you can open other "
-                "pages meanwhile, and the same run later comes straight from the cache."
+                "pages meanwhile, and the same run later comes straight from the cache.",
             )
             if placeholder is not None:
                 placeholder()
@@ -159,10 +161,19 @@ def duration(result: RunResult) -> str:
     return f"{result.timings.total_s:.1f} s{over}"
 
 
+def said(kind: str, text: str) -> None:
+    """A message; when presenting, a quiet caption, so the chart keeps the screen."""
+    if presenting():
+        st.caption(text)
+    else:
+        getattr(st, kind)(text)
+
+
 def cache_note(result: RunResult) -> None:
     when = result.created_at[:16].replace("T", " ")
-    st.success(
-        f"⚡ Loaded from the cache: computed {when} UTC in {duration(result)}, nothing recomputed."
+    said(
+        "success",
+        f"⚡ Loaded from the cache: computed {when} UTC in {duration(result)}, nothing recomputed.",
     )
 
 
@@ -186,8 +197,9 @@ def finished_run(job: RunJob, render: Render, seen_running: bool) -> None:
     elif progress.from_cache or not seen_running:
         cache_note(result)
     else:
-        st.success(
-            f"Computed in {duration(result)} and stored; it will load from the cache next time."
+        said(
+            "success",
+            f"Computed in {duration(result)} and stored; it will load from the cache next time.",
         )
     render(result, "final")
 

@@ -18,6 +18,7 @@ from linearity_core.service.selection import (
 )
 from linearity_core.service.training import training_job_id
 from linearity_core.service.urls import selection_params, view_params
+from pages.components import presenting
 from pages.components.state import (
     EPOCH_CHOICES,
     apply_pending_selection,
@@ -83,6 +84,7 @@ def sidebar() -> Selection:
                 output = st.selectbox("Output", heads, key="output", help="Scored as the output")
         sel = Selection(dataset, model, int(epochs), before.seed, output)
         choose(sel)
+        presenting.switch()
         jobs_indicator(sel)
     set_url(selection_params(sel))
     return sel

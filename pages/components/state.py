@@ -206,9 +206,12 @@ def page_start(script: str, title: str, what: str) -> Selection:
     if "selection" not in st.session_state:
         st.session_state.deep_link = Path(script).stem
         st.switch_page("app.py", query_params=st.query_params.to_dict())
+    from pages.components.presenting import presenting
+
     drop_other_pages(Path(script).stem)
     st.title(title)
-    st.caption(what)
+    if not presenting():
+        st.caption(what)
     show_url_notes()
     selection: Selection = st.session_state.selection
     return selection
