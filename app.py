@@ -39,6 +39,7 @@ PAGES = {
     "sweep": st.Page("pages/sweep.py", title="Epsilon", icon=":material/zoom_out_map:"),
     "instance": st.Page("pages/instance.py", title="Instance", icon=":material/zoom_in:"),
     "runs": st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+    "lesson": st.Page("pages/lesson.py", title="Lesson", icon=":material/school:"),
 }
 
 
@@ -53,6 +54,7 @@ SECTIONS = {
     "The notebook": ["data", "model", "layers", "classes"],
     "Beyond it": ["mistakes", "evolution", "sweep", "instance"],
     "Kept": ["runs"],
+    "Teach": ["lesson"],
 }
 
 connect_soon()  # RAY_ADDRESS: join the cluster now, so the sidebar can name it

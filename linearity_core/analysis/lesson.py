@@ -39,9 +39,12 @@ def first_linear_is_zero(result: RunResult) -> Verdict:
     if j is None:
         return Verdict(False, "the model has no linear layer before its output")
     name, linear = result.layer_names[j], bool(result.linear_layers()[j])
-    ratio = float((result.scores[:, j] / np.maximum(result.scales[:, j], 1e-30)).max())
+    scales = np.asarray(result.scales, dtype=np.float64)[:, j]
+    ratio = float((result.scores[:, j] / np.maximum(scales, 1e-30)).max())
     told = "float noise" if linear else "well above float noise"
-    return Verdict(linear, f"{name} scores {_means(result)[j]:.2g}: {told} ({ratio:.1g} of its scale)", (name,))
+    return Verdict(
+        linear, f"{name} scores {_means(result)[j]:.2g}: {told} ({ratio:.1g} of its scale)", (name,)
+    )
 
 
 def activations_bend(result: RunResult) -> Verdict:
@@ -50,7 +53,9 @@ def activations_bend(result: RunResult) -> Verdict:
         if layer.kind == "activation" and not linear[j]:
             before = all(linear[:j])
             note = ", the first layer that bends" if before else ""
-            return Verdict(True, f"{layer.name} scores {_means(result)[j]:.3g}{note}", (layer.name,))
+            return Verdict(
+                True, f"{layer.name} scores {_means(result)[j]:.3g}{note}", (layer.name,)
+            )
     return Verdict(False, "no activation before the output bends: every one scores float noise")
 
 
@@ -76,7 +81,9 @@ def dropout_changes_nothing(result: RunResult) -> Verdict:
     names = result.layer_names
     shown = tuple(names[b] for _, b in pairs)
     if all(same):
-        return Verdict(True, f"{', '.join(shown)}: each equals the layer before it, to the bit", shown)
+        return Verdict(
+            True, f"{', '.join(shown)}: each equals the layer before it, to the bit", shown
+        )
     off = [names[b] for (_, b), ok in zip(pairs, same, strict=True) if not ok]
     return Verdict(False, f"{', '.join(off)} differ from the layer before them", shown)
 
@@ -91,11 +98,15 @@ def later_linear_not_zero(result: RunResult) -> Verdict:
     ]
     if not later:
         end = result.layer_names[-1]
-        return Verdict(False, f"every linear layer before {end} scores float noise: nothing bent before them")
+        return Verdict(
+            False, f"every linear layer before {end} scores float noise: nothing bent before them"
+        )
     j = later[0]
     name = result.layer_names[j]
     return Verdict(
-        not bool(linear[j]), f"{name} scores {_means(result)[j]:.3g}: a linear map on a bent input", (name,)
+        not bool(linear[j]),
+        f"{name} scores {_means(result)[j]:.3g}: a linear map on a bent input",
+        (name,),
     )
 
 

@@ -48,15 +48,23 @@ def layer_colours(result: RunResult, kinds: Iterable[str], names: Iterable[str])
     ]
 
 
-def layer_bars(result: RunResult, title: str | None = None, measure: Measure = "raw") -> go.Figure:
-    """Mean linearity per layer with standard-error bars; colour = layer kind, output in red."""
+def layer_bars(
+    result: RunResult,
+    title: str | None = None,
+    measure: Measure = "raw",
+    highlight: Sequence[str] = (),
+) -> go.Figure:
+    """Mean linearity per layer with standard-error bars; colour = layer kind, output in
+    red; with ``highlight``, the other layers are faded."""
     summary = result.layer_summary(measure)
     names = plain_all(summary["layer"])
     reads = np.where(summary["linear"], "linear: float noise", summary["kind"])
+    opacity = [1.0 if not highlight or n in highlight else 0.25 for n in summary["layer"]]
     fig = go.Figure(
         go.Bar(
             x=names,
             y=summary["mean"],
+            marker_opacity=opacity,
             marker_color=layer_colours(result, summary["kind"], summary["layer"]),
             error_y={"type": "data", "array": summary["sem"], "visible": True},
             customdata=np.stack([reads, summary["std"], summary["n"]], axis=1),

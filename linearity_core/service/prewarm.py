@@ -13,13 +13,12 @@ from linearity_core import defaults
 from linearity_core.data.datasets import Dataset, load_dataset
 from linearity_core.data.user import tidy_user_datasets
 from linearity_core.errors import LinearityError
-from linearity_core.measure.config import MeasureConfig, RunConfig
 from linearity_core.measure.probes import layer_probe
 from linearity_core.models.architectures import ARCHITECTURES
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.paths import linearity_home
 from linearity_core.service.jobs import job_service
-from linearity_core.service.runs import submit_run
+from linearity_core.service.runs import notebook_config, submit_run
 from linearity_core.service.runstore import RunStore
 from linearity_core.service.selection import Selection, load_model
 from linearity_core.service.training import TrainingJob, submit_training
@@ -50,16 +49,6 @@ def prewarm_ref(spec: str | None = None) -> ModelRef | None:
         if arch not in ARCHITECTURES:
             raise LinearityError(f"LINEARITY_PREWARM names unknown model {arch!r}")
     return ModelRef(arch, defaults.DATASET, epochs, defaults.MODEL_SEED)
-
-
-def notebook_config() -> RunConfig:
-    """The notebook's per-layer run: what the Layers page and the lesson open with."""
-    return RunConfig(
-        measure=MeasureConfig(
-            n_samples=defaults.N_SAMPLES, epsilon=defaults.EPSILON, res=defaults.RES, seed=0
-        ),
-        n_instances=defaults.N_INSTANCES,
-    )
 
 
 def warm_after(job: TrainingJob, dataset: Dataset) -> None:

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from linearity_core import defaults
 from linearity_core.data.datasets import Dataset, select_instances
 from linearity_core.errors import LinearityError
-from linearity_core.measure.config import RunConfig
+from linearity_core.measure.config import MeasureConfig, RunConfig
 from linearity_core.measure.engine import Executor, Provenance, RunProgress, run_linearity
 from linearity_core.measure.results import RunResult
 from linearity_core.service.compute import default_executor
@@ -27,7 +28,16 @@ from linearity_core.service.runstore import RunStore, run_key
 from linearity_core.service.selection import ModelHandle
 from linearity_core.service.urls import Page, View
 
-__all__ = ["RunJob", "RunPlan", "RunProgress", "RunState", "execute_run", "plan_run", "submit_run"]
+__all__ = [
+    "RunJob",
+    "RunPlan",
+    "RunProgress",
+    "RunState",
+    "execute_run",
+    "notebook_config",
+    "plan_run",
+    "submit_run",
+]
 log = logging.getLogger(__name__)
 RunJob = Job[RunProgress, RunProgress]
 
@@ -64,6 +74,17 @@ def cached_progress(result: RunResult) -> RunProgress:
     """The snapshot of a stored run: done, and marked as coming from the cache."""
     n, chunks = len(result.indices), result.timings.n_chunks
     return RunProgress(chunks, chunks, n, n, result.timings.total_s, 0.0, result, True, False, True)
+
+
+def notebook_config(output: str | None = None) -> RunConfig:
+    """The notebook's per-layer run: what the Layers page and the lesson open with."""
+    return RunConfig(
+        measure=MeasureConfig(
+            n_samples=defaults.N_SAMPLES, epsilon=defaults.EPSILON, res=defaults.RES, seed=0
+        ),
+        n_instances=defaults.N_INSTANCES,
+        output=output,
+    )
 
 
 def run_title(handle: ModelHandle, dataset: Dataset, config: RunConfig) -> str:

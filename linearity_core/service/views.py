@@ -13,6 +13,8 @@ import numpy as np
 from linearity_core.analysis.errors import ErrorSummary, error_summary
 from linearity_core.analysis.extremes import Extremes, class_extremes, worst_mistakes
 from linearity_core.analysis.instance import InstanceProfile, instance_profile, instance_samples
+from linearity_core.analysis.lesson import STEPS as LESSON
+from linearity_core.analysis.lesson import Step, Verdict
 from linearity_core.analysis.mistakes import MistakeSummary, mistake_summary
 from linearity_core.analysis.sweep import growth, lattice_floor, sweep_epsilons, sweep_frame
 from linearity_core.data.datasets import Dataset
@@ -26,11 +28,14 @@ from linearity_core.service.runstore import RunStore
 from linearity_core.service.selection import ModelHandle
 
 __all__ = [
+    "LESSON",
     "Extremes",
     "InstanceView",
     "LayerRow",
     "MistakeSummary",
+    "Step",
     "TeachingNames",
+    "Verdict",
     "class_extremes",
     "growth",
     "instance_view",

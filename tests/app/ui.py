@@ -19,6 +19,7 @@ PAGES = [
     "pages/sweep.py",
     "pages/instance.py",
     "pages/runs.py",
+    "pages/lesson.py",
 ]
 MLP_LAYERS = [
     "flat",
@@ -75,6 +76,17 @@ def open_on_untrained_mlp(app, page, tiny_dataset, **params):
 
 def figures(app: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in app.get("plotly_chart")]
+
+
+def values(data) -> list:
+    """A figure's array as a list, whether Plotly wrote it as a list or as binary."""
+    if isinstance(data, dict) and "bdata" in data:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(data["bdata"]), data["dtype"]).tolist()
+    return list(data)
 
 
 def finish_jobs(timeout: float = 120) -> None:

@@ -19,6 +19,7 @@ TITLES = [
     "Epsilon",
     "Instance",
     "Runs",
+    "Lesson",
 ]
 
 
