@@ -15,7 +15,7 @@ from pages.components.charts import chart, chart_downloads
 from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.links import instance_links
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import measure_params, param_row
+from pages.components.params import measure_params, param_row, per_layer_param, scale_param
 from pages.components.presenting import parameters, presenting
 from pages.components.state import choice, number, page_start, show_url_notes, view_param
 
@@ -45,6 +45,8 @@ with parameters_box:
         help="Test images of each class to score",
     )
     measure = measure_params("classes", cols[1:])
+    scale = scale_param(cols[0], "classes")
+    normalised = per_layer_param("classes")
 # Presenting, the picks fold away with the parameters (the view keeps the screen).
 picks = parameters_box if presenting() else st.container()
 layer_col, class_col = picks.columns(2)
@@ -92,11 +94,17 @@ def render(result: RunResult, tag: str) -> None:
         st.tabs(["Distributions", "Means", "Layer × class", "Images"]) if presenting() else None
     )
     with places[0] if places else st.container():
-        chart(class_histograms(result, layer), f"histograms_{tag}", f"histograms {layer}")
+        chart(
+            class_histograms(result, layer, measure=scale),
+            f"histograms_{tag}",
+            f"histograms {layer}",
+        )
     with places[1] if places else st.container():
-        chart(class_means(result, layer), f"means_{tag}", f"class means {layer}")
+        chart(class_means(result, layer, scale), f"means_{tag}", f"class means {layer}")
     with places[2] if places else st.container():
-        chart(layer_class_heatmap(result), f"heatmap_{tag}", "layer class heatmap")
+        chart(
+            layer_class_heatmap(result, scale, normalised), f"heatmap_{tag}", "layer class heatmap"
+        )
     with places[3] if places else st.container():
         extremes(result, tag)
 

@@ -13,7 +13,7 @@ from pages.components.charts import chart
 from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import instances_param, measure_params, param_row
+from pages.components.params import instances_param, measure_params, param_row, scale_param
 from pages.components.presenting import parameters, presenting
 from pages.components.state import page_start, show_url_notes, view_param
 
@@ -22,11 +22,12 @@ sel = page_start(
 )
 data = dataset_or_stop(sel)
 with parameters("layers"):
-    cols = param_row(7)
+    cols = param_row(8)
     instances = instances_param(
         cols[0], "layers", len(data.x_test), defaults.N_INSTANCES, "Random test images to score"
     )
     measure = measure_params("layers", cols[1:])
+    scale = scale_param(cols[0], "layers")
     logits = view_param(
         st.checkbox,
         "Score the output's logits instead of its probabilities (white box)",
@@ -55,7 +56,7 @@ title = f"{handle.label} on {data.spec.name}"
 
 
 def render(result: RunResult, tag: str) -> None:
-    chart(layer_bars(result, title=title), f"layer_bars_{tag}", f"layers {title}")
+    chart(layer_bars(result, title=title, measure=scale), f"layer_bars_{tag}", f"layers {title}")
 
 
 layers = tuple(n for n in names if n in picked) or None

@@ -74,6 +74,7 @@ PARAMS = {
     **{name: Param(name, parse_names, ",".join) for name in ("layers", "runs")},
     "logits": Param("logits", parse_bool, lambda v: "true" if v else "false"),
     "present": Param("present", parse_bool, lambda v: "1" if v else "0"),
+    "normalised": Param("normalised", parse_bool, lambda v: "true" if v else "false"),
 }
 # Parameters that mean the same on every page, so they go unprefixed.
 SHARED = {"run", "instance", "present"}

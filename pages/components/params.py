@@ -8,7 +8,8 @@ import streamlit as st
 
 from linearity_core import defaults
 from linearity_core.measure.config import MeasureConfig
-from pages.components.state import choice, number
+from linearity_core.measure.results import Measure
+from pages.components.state import choice, number, view_param
 
 
 def param_row(n: int) -> list[Any]:
@@ -68,4 +69,36 @@ def measure_params(page: str, cols: Sequence[Any], with_epsilon: bool = True) ->
         epsilon=float(epsilon),
         res=int(res),
         seed=int(seed),
+    )
+
+
+# How scores are drawn; the run is the same either way, so switching costs nothing.
+SCALES: dict[str, str] = {"raw": "raw (alibi's L)", "relative": "scale-free (L / spread)"}
+
+
+def scale_param(col: Any, page: str) -> Measure:
+    """Raw scores (alibi's, the default) or scale-free ones, which compare layers whose
+    activations have different scales."""
+    picked: Measure = choice(
+        col,
+        "Scores",
+        page,
+        "measure",
+        list(SCALES),
+        format_func=SCALES.__getitem__,
+        help="Scale-free: each layer's L over the spread of its outputs over the same samples",
+    )
+    return picked
+
+
+def per_layer_param(page: str) -> bool:
+    """Whether a heatmap shows each layer against its own largest value."""
+    return bool(
+        view_param(
+            st.checkbox,
+            "Heatmap: each layer to its largest (class differences within a layer)",
+            page,
+            "normalised",
+            False,
+        )
     )

@@ -28,3 +28,31 @@ def test_a_shared_link_brings_back_the_layer_and_the_class(app, tiny_dataset):
     app.selectbox(key="classes_layer").set_value("dense_1").run()
     assert app.query_params["classes_layer"] == "dense_1"
     assert app.query_params["classes_class"] == "bright"
+
+
+def test_the_heatmap_reads_scale_free_and_per_layer(app, tiny_dataset):
+    import numpy as np
+
+    from linearity_core import MeasureConfig, RunConfig
+
+    config = RunConfig(measure=MeasureConfig(n_samples=3, epsilon=0.04, res=100), per_class=4)
+    (result,) = ui.store_runs(tiny_dataset, [config])
+    ui.open_on_untrained_mlp(
+        app,
+        "pages/classes.py",
+        tiny_dataset,
+        classes_per_class="4",
+        classes_samples="3",
+        classes_measure="relative",
+        classes_normalised="true",
+    )
+    ui.assert_no_crash(app)
+    heat = next(f for f in ui.figures(app) if f["data"][0]["type"] == "heatmap")
+    z = np.array(ui.values(heat["data"][0]["z"]), dtype=float)
+    means = result.class_summary(measure="relative").pivot(
+        index="layer_index", columns="label", values="mean"
+    )
+    top = means.to_numpy().max(axis=1, keepdims=True)
+    expected = np.where(top > 0, means.to_numpy() / np.where(top > 0, top, 1), 0.0)
+    np.testing.assert_allclose(z, expected, rtol=1e-6)
+    assert np.isclose(z.max(axis=1)[top[:, 0] > 0], 1.0).all()  # each layer to its largest

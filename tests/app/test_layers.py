@@ -104,3 +104,24 @@ def test_the_page_shows_a_failed_jobs_message(app, tiny_dataset):
         app, "pages/layers.py", tiny_dataset, layers_instances="10", layers_samples="2"
     )
     assert "The run failed: the model expects 32x32 images" in ui.texts(app.error)
+
+
+def test_the_scale_free_toggle_redraws_the_same_run_and_stays_in_the_url(
+    app, tiny_dataset, engine_calls
+):
+    import numpy as np
+
+    (result,) = ui.store_runs(tiny_dataset, [ui.small_config(12)])
+    ui.open_on_untrained_mlp(
+        app, "pages/layers.py", tiny_dataset, layers_instances="12", layers_samples="3"
+    )
+    raw = ui.values(ui.figures(app)[0]["data"][0]["y"])
+    np.testing.assert_allclose(raw, result.scores.mean(axis=0), rtol=1e-6)
+    app.selectbox(key="layers_measure").set_value("relative").run()
+    ui.assert_no_crash(app)
+    scale_free = ui.values(ui.figures(app)[0]["data"][0]["y"])
+    np.testing.assert_allclose(scale_free, result.relative_scores().mean(axis=0), rtol=1e-6)
+    assert not np.allclose(scale_free, raw)  # a different reading of the same run
+    assert app.query_params["layers_measure"] == "relative"
+    assert len(engine_calls) == 1  # the stored run only: nothing was computed again
+    assert "scale-free" in ui.figures(app)[0]["layout"]["yaxis"]["title"]["text"]

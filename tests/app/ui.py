@@ -85,7 +85,11 @@ def values(data) -> list:
 
         import numpy as np
 
-        return np.frombuffer(base64.b64decode(data["bdata"]), data["dtype"]).tolist()
+        flat = np.frombuffer(base64.b64decode(data["bdata"]), data["dtype"])
+        shape = data.get("shape")  # a 2-D array (a heatmap's z) says "rows, columns"
+        if shape:
+            flat = flat.reshape([int(n) for n in str(shape).split(",")])
+        return flat.tolist()
     return list(data)
 
 
