@@ -40,6 +40,7 @@ PAGES = {
     "instance": st.Page("pages/instance.py", title="Instance", icon=":material/zoom_in:"),
     "runs": st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
     "lesson": st.Page("pages/lesson.py", title="Lesson", icon=":material/school:"),
+    "overlay": st.Page("pages/overlay.py", title="Overlay", icon=":material/stacked_line_chart:"),
 }
 
 
@@ -54,7 +55,7 @@ SECTIONS = {
     "The notebook": ["data", "model", "layers", "classes"],
     "Beyond it": ["mistakes", "evolution", "sweep", "instance"],
     "Kept": ["runs"],
-    "Teach": ["lesson"],
+    "Teach": ["lesson", "overlay"],
 }
 
 connect_soon()  # RAY_ADDRESS: join the cluster now, so the sidebar can name it

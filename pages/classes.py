@@ -6,7 +6,8 @@ import streamlit as st
 from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
-from linearity_core.present.figures import class_histograms, class_means, layer_class_heatmap
+from linearity_core.present.figures import class_histograms, class_means
+from linearity_core.present.heatmaps import layer_class_heatmap
 from linearity_core.present.images import image_grid
 from linearity_core.present.text import md
 from linearity_core.service.runs import plan_run

@@ -12,8 +12,16 @@ from linearity_core.present.figures import class_histograms, layer_bars
 from linearity_core.present.text import md
 from linearity_core.service.reports import comparison_report_html, run_report_html
 from linearity_core.service.runinfo import RunInfo
-from linearity_core.service.views import delete_run, restore_run, stored_run, stored_runs
+from linearity_core.service.views import (
+    OVERLAY_MAX,
+    delete_run,
+    restore_run,
+    stored_run,
+    stored_runs,
+)
 from pages.components.charts import chart
+from pages.components.overlay import overlay_chart
+from pages.components.params import scale_param
 from pages.components.state import page_start, view_param
 
 UNDO_S = 600  # how long this session offers Undo (the trash keeps a run for a week)
@@ -138,7 +146,9 @@ def open_run(key: str) -> None:
         st.rerun()
 
 
-open_tab, compare_tab = st.tabs(["Open a run", "Compare two runs"])
+open_tab, compare_tab, overlay_tab = st.tabs(
+    ["Open a run", "Compare two runs", f"Overlay up to {OVERLAY_MAX}"]
+)
 with open_tab:
     opened = view_param(
         st.selectbox,
@@ -178,3 +188,30 @@ with compare_tab:
                 "text/html",
                 on_click="ignore",
             )
+
+with overlay_tab:
+    live = [k for k in keys if k not in deleted]
+    picked = view_param(
+        st.multiselect,
+        f"Runs to overlay (up to {OVERLAY_MAX})",
+        "runs",
+        "runs",
+        [],
+        options=live,
+        format_func=lambda k: labels[k],
+        max_selections=OVERLAY_MAX,
+        help="Layers line up by name when the runs share them (one model at several epochs "
+        "or with other picks), else by position (variants of one layout)",
+    )
+    scale = scale_param(st, "runs")
+    found = [stored_run(k) for k in picked[:OVERLAY_MAX]]
+    if not picked:
+        st.info(
+            "Pick runs to draw their per-layer profiles in one chart, or press **Compare "
+            "activations** on the **Overlay** page to make the seed CNN's four variants."
+        )
+    elif any(r is None for r in found):
+        st.error("One of these runs is damaged and was removed; run it again.")
+    else:
+        results = [r for r in found if r is not None]
+        overlay_chart(results, [labels[k] for k in picked], "runs_overlay", "Stored runs", scale)

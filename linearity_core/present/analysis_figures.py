@@ -14,9 +14,8 @@ from linearity_core.present.figures import (
     SCORE_LABEL,
     TEMPLATE,
     layer_colours,
-    layer_heatmap,
-    per_layer,
 )
+from linearity_core.present.heatmaps import layer_heatmap, per_layer
 from linearity_core.present.text import plain, plain_all
 
 RIGHT, WRONG = "#4c78a8", "#e45756"

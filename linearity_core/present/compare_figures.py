@@ -1,4 +1,4 @@
-"""Figures that compare runs: two runs side by side."""
+"""Figures that compare runs: two side by side, or up to six overlaid."""
 
 from collections.abc import Sequence
 
@@ -6,8 +6,9 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from linearity_core.measure.results import RunResult
-from linearity_core.present.figures import COMPARE_COLOURS, SCORE_LABEL, TEMPLATE
+from linearity_core.analysis.overlay import Overlay
+from linearity_core.measure.results import Measure, RunResult
+from linearity_core.present.figures import COMPARE_COLOURS, LABELS, SCORE_LABEL, TEMPLATE
 from linearity_core.present.text import plain, plain_all
 
 
@@ -72,4 +73,40 @@ def compare_class_distributions(a: RunResult, b: RunResult, names: Sequence[str]
     fig.for_each_annotation(lambda ann: ann.update(text=ann.text.split("=", 1)[-1]))
     fig.update_layout(title="Output-layer distributions per class, compared")
     fig.update_xaxes(title_text="")
+    return fig
+
+
+# One colour per run, told apart in a room and by colour-blind viewers (Okabe-Ito).
+OVERLAY_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
+
+
+def overlay_profiles(overlay: Overlay, title: str, measure: Measure = "raw") -> go.Figure:
+    """One line per run through its layers' mean scores, on the aligned slots."""
+    fig = go.Figure()
+    slots = plain_all(overlay.slots)
+    for r, name in enumerate(overlay.runs):
+        fig.add_trace(
+            go.Scatter(
+                x=slots,
+                y=overlay.means[r],
+                mode="lines+markers",
+                name=plain(name),
+                line={"color": OVERLAY_COLOURS[r % len(OVERLAY_COLOURS)], "width": 3},
+                marker={"size": 9},
+                error_y={"type": "data", "array": overlay.sems[r], "visible": True},
+                customdata=plain_all(overlay.layers[r]),
+                hovertemplate="%{customdata}: %{y:.4g}<extra>" + plain(name) + "</extra>",
+                connectgaps=True,
+            )
+        )
+    aligned = "layers by name" if overlay.by == "name" else "layers by position"
+    fig.update_layout(
+        template=TEMPLATE,
+        title=f"{plain(title)} · {len(overlay.runs)} runs, {aligned}",
+        xaxis_title="layer",
+        yaxis_title=LABELS[measure],
+        legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"t": 60},
+    )
+    fig.update_xaxes(categoryorder="array", categoryarray=slots)
     return fig

@@ -99,3 +99,18 @@ def instance_notes(names: TeachingNames) -> str:
         "with a close call between two classes marks a borderline image: the decision "
         "changes shape within ε of it."
     )
+
+
+def overlay_notes() -> str:
+    return (
+        "**Reading the chart**\n\n"
+        "- **One line per model**, through the mean score of each of its layers. The four "
+        "variants stack the same layers in the same order, so layers line up by position "
+        "(``relu_1 / tanh_1 / ...``); runs of one model line up by name.\n"
+        "- **Up to the first activation, every line is at 0**: conv_1 is linear whatever "
+        "comes after it.\n"
+        "- **The no-activation variant stays at 0 until the softmax**: a stack of linear "
+        "maps is one linear map. What bends the others is their activation function.\n"
+        "- **Scale-free** scores divide each layer's L by the spread of its outputs: use "
+        "them when one variant's activations are much larger than another's."
+    )

@@ -16,8 +16,8 @@ from linearity_core.present.figures import (
     class_histograms,
     class_means,
     layer_bars,
-    layer_class_heatmap,
 )
+from linearity_core.present.heatmaps import layer_class_heatmap
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2430}

@@ -137,7 +137,7 @@ def stored_evolution(
         meta = models.meta(selection.model_ref())
         if meta is None:
             return None
-        found = stored_runs([plan_run(dataset, _stub(meta, selection), config)], store)
+        found = stored_runs([plan_run(dataset, stub_handle(meta, selection), config)], store)
         if found is None:
             return None
         results.append(found[0])
@@ -145,7 +145,7 @@ def stored_evolution(
     return EvolutionProgress(epochs, tuple(results), tuple(accuracies), 1.0, "done")
 
 
-def _stub(meta: dict, selection: Selection) -> ModelHandle:
+def stub_handle(meta: dict, selection: Selection) -> ModelHandle:
     """A handle that knows a stored model's fingerprint without loading it (for keys)."""
     return ModelHandle(None, meta["model_fingerprint"], meta["label"], meta, selection)
 

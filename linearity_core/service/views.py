@@ -16,6 +16,8 @@ from linearity_core.analysis.instance import InstanceProfile, instance_profile, 
 from linearity_core.analysis.lesson import STEPS as LESSON
 from linearity_core.analysis.lesson import Step, Verdict
 from linearity_core.analysis.mistakes import MistakeSummary, mistake_summary
+from linearity_core.analysis.overlay import MAX_RUNS as OVERLAY_MAX
+from linearity_core.analysis.overlay import Overlay, overlay_runs
 from linearity_core.analysis.sweep import growth, lattice_floor, sweep_epsilons, sweep_frame
 from linearity_core.data.datasets import Dataset
 from linearity_core.measure.config import RunConfig
@@ -29,10 +31,12 @@ from linearity_core.service.selection import ModelHandle
 
 __all__ = [
     "LESSON",
+    "OVERLAY_MAX",
     "Extremes",
     "InstanceView",
     "LayerRow",
     "MistakeSummary",
+    "Overlay",
     "Step",
     "TeachingNames",
     "Verdict",
@@ -43,6 +47,7 @@ __all__ = [
     "mistakes_of",
     "model_layers",
     "model_score",
+    "overlay_runs",
     "runs_of",
     "sweep_epsilons",
     "sweep_frame",

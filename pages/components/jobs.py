@@ -259,14 +259,16 @@ def analysis_panel(
     draw: Callable[[P, str], None],
     live_line: Callable[[Job[P, P]], str],
     messages: tuple[str, str],
+    button: str | None = None,
 ) -> None:
-    """ "Run <name>", live drawing, Stop and the final view of an analysis made of runs.
+    """ "Run <name>" (or ``button``), live drawing, Stop and the final view of an analysis
+    made of runs.
 
     ``messages`` are the note for a result found in the stores and the prompt shown before
     the first run.
     """
     job: Job[P, P] | None = job_service().get(job_id)
-    if st.button(f"Run {name}", type="primary", key=f"{name}_run"):
+    if st.button(button or f"Run {name}", type="primary", key=f"{name}_run"):
         job = submit(make) or job
     found = None if job is not None else stored()
     if found is not None:

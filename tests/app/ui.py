@@ -20,6 +20,7 @@ PAGES = [
     "pages/instance.py",
     "pages/runs.py",
     "pages/lesson.py",
+    "pages/overlay.py",
 ]
 MLP_LAYERS = [
     "flat",

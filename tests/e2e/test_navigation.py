@@ -20,6 +20,7 @@ TITLES = [
     "Instance",
     "Runs",
     "Lesson",
+    "Overlay",
 ]
 
 
