@@ -8,7 +8,7 @@ from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
 from linearity_core.present.figures import class_histograms, class_means
 from linearity_core.present.heatmaps import layer_class_heatmap
-from linearity_core.present.images import image_grid
+from linearity_core.present.images import item_grid
 from linearity_core.present.text import md
 from linearity_core.service.runs import plan_run
 from linearity_core.service.views import class_extremes, model_layers
@@ -29,6 +29,7 @@ sel = page_start(
     "all layers from one run.",
 )
 data = dataset_or_stop(sel)
+signals = data.spec.items == "signals"  # 1-D items are drawn as lines
 handle = trained_or_offer(sel, data, "classes")
 layer_names = [row.name for row in model_layers(handle, data)]
 parameters_box = parameters("classes")
@@ -82,7 +83,7 @@ def extremes(result: RunResult, tag: str) -> None:
         idx = result.indices[rows]
         captions = [f"#{i} · L = {result.scores[r, j]:.3g}" for i, r in zip(idx, rows, strict=True)]
         st.markdown(f"**{title}: {md(picked)} · {md(layer)}**")
-        grid = image_grid(data.x_test[idx], captions, captions)
+        grid = item_grid(data.x_test[idx], captions, captions, signals=signals)
         chart(grid, f"{title}_{tag}", f"{title} {picked}", downloads=False)
         if tag == "final":  # stored: the Instance page can open it
             instance_links(idx.tolist(), plan.key, sel)

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from linearity_core.present.figures import class_counts
-from linearity_core.present.images import gallery_pictures, image_grid, signal_grid
+from linearity_core.present.images import class_signals, gallery_pictures, image_grid, signal_grid
 from linearity_core.present.text import md
 from linearity_core.service.catalog import accept_dataset
 from linearity_core.service.views import answers
@@ -41,6 +41,9 @@ st.markdown(
     + ("quarters of the target." if data.task == "regression" else "classes.")
 )
 chart(class_counts(data.y_train, data.y_test, data.class_names), "class_counts", "class counts")
+if data.spec.items == "signals":
+    by_class = class_signals(data.x_test, data.y_test, data.class_names)
+    chart(by_class, "class_signals", "signals by class")
 
 st.subheader("Gallery")
 cols = st.columns([2, 1, 1, 1])

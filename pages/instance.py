@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from linearity_core.errors import LinearityError
-from linearity_core.present.images import image_grid
+from linearity_core.present.images import item_grid
 from linearity_core.present.instance_figures import answer_bars, profile_lines
 from linearity_core.present.notes import instance_notes
 from linearity_core.present.text import md
@@ -18,6 +18,7 @@ SAMPLES_SHOWN = 7
 
 sel = page_start(__file__, "Instance", "Why is this one image so nonlinear?")
 data = dataset_or_stop(sel)
+signals = data.spec.items == "signals"  # 1-D items are drawn as lines
 handle = handle_or_stop(sel, data)
 if handle is None:
     st.info("This model is not trained yet: train it on the Layers page, run it, then come back.")
@@ -69,7 +70,7 @@ with chart_col:
     image_col, answer_col = st.columns([1, 2])
     with image_col:
         captions = [f"#{index}"]
-        grid = image_grid(x_split[[index]], captions, captions, columns=1)
+        grid = item_grid(x_split[[index]], captions, captions, columns=1, signals=signals)
         chart(grid, "image", "instance", compact=True)
     with answer_col:
         if len(view.output) == len(names) and data.task == "classification":
@@ -79,4 +80,6 @@ with chart_col:
         f"**{len(view.samples)} of the {result.config.measure.n_samples} samples it was scored on**"
     )
     sample_names = [f"sample {k + 1}" for k in range(len(view.samples))]
-    chart(image_grid(view.samples, sample_names, sample_names), "samples", "samples")
+    chart(
+        item_grid(view.samples, sample_names, sample_names, signals=signals), "samples", "samples"
+    )

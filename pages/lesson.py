@@ -89,7 +89,7 @@ if not revealed:
 last = step == len(LESSON) - 1
 bar.button("Next →", key="lesson_next", disabled=last, on_click=go, args=(step + 1,))
 
-st.subheader(f"❓ {current.question}")
+st.subheader(f":material/help: {md(current.question)}")
 title = f"{handle.label} on {data.spec.name}"
 names = [row.name for row in model_layers(handle, data)]
 

@@ -11,7 +11,7 @@ from linearity_core.present.analysis_figures import (
     error_quarters,
     mistake_histograms,
 )
-from linearity_core.present.images import image_grid
+from linearity_core.present.images import item_grid
 from linearity_core.present.notes import mistakes_notes
 from linearity_core.present.text import md
 from linearity_core.service.runs import plan_run
@@ -29,6 +29,7 @@ SHOWN = 12
 
 sel = page_start(__file__, "Mistakes", "Does linearity flag the model's mistakes? AUROC by layer.")
 data = dataset_or_stop(sel)
+signals = data.spec.items == "signals"  # 1-D items are drawn as lines
 with parameters("mistakes"):
     cols = param_row(7)
     instances = instances_param(
@@ -96,7 +97,7 @@ def classifier_view(result: RunResult, tag: str) -> None:
             f"{names[result.predicted[r]]}\nL = {result.scores[r, j]:.4g}"
             for r in rows
         ]
-        grid = image_grid(data.x_test[result.indices[rows]], captions, hovers)
+        grid = item_grid(data.x_test[result.indices[rows]], captions, hovers, signals=signals)
         chart(grid, f"mistake_images_{tag}", f"mistakes images {layer}", downloads=False)
         instance_links(np.asarray(result.indices[rows]).tolist(), plan.key, sel)
         chart_downloads(grid, f"mistake_images_{tag}", f"mistakes images {layer}")

@@ -32,19 +32,17 @@ class Overlay:
 
 def alignment(names: Sequence[Sequence[str]]) -> tuple[Alignment, list[str]]:
     """By name when every run's layers are among the longest run's (the same model with
-    other layer picks or epochs); else by position.
+    other layer picks or epochs); else by position. The slots are named after the longest
+    run's layers (the first such run); each run's own names stay in ``Overlay.layers``.
 
     >>> alignment([["conv", "relu", "out"], ["conv", "out"]])
     ('name', ['conv', 'relu', 'out'])
     >>> alignment([["conv", "relu", "out"], ["conv", "tanh", "out"]])
-    ('position', ['conv', 'relu / tanh', 'out'])
+    ('position', ['conv', 'relu', 'out'])
     """
     longest = max(names, key=len)
-    if all(set(n) <= set(longest) for n in names):
-        return "name", list(longest)
-    depth = max(len(n) for n in names)
-    slots = [" / ".join(dict.fromkeys(n[i] for n in names if i < len(n))) for i in range(depth)]
-    return "position", slots
+    by: Alignment = "name" if all(set(n) <= set(longest) for n in names) else "position"
+    return by, list(longest)
 
 
 def overlay_runs(

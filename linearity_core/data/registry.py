@@ -19,10 +19,29 @@ from linearity_core.data.sources import (
     load_fashion_mnist,
     load_mnist1d,
 )
+from linearity_core.defaults import BATCH_SIZE
 from linearity_core.paths import linearity_home
 
 ItemKind = Literal["images", "signals"]
 USER_PREFIX = "npz:"
+
+
+@dataclass(frozen=True)
+class TrainingRecipe:
+    """How the built-in models train on a dataset: Adam at ``learning_rate``, batches of
+    ``batch_size``, and ``repeats`` passes over the training split per epoch (so one
+    epoch of a small dataset is a useful amount of training)."""
+
+    batch_size: int = BATCH_SIZE
+    learning_rate: float = 1e-3
+    repeats: int = 1
+
+
+# The notebook's: Adam's default rate, batch 64, one pass an epoch.
+NOTEBOOK_RECIPE = TrainingRecipe()
+# MNIST-1D's paper: Adam at 1e-2, batch 100, 6,000 steps; with 4,000 signals and 30
+# passes an epoch, the notebook's 5 epochs are those 6,000 steps.
+MNIST1D_RECIPE = TrainingRecipe(batch_size=100, learning_rate=1e-2, repeats=30)
 
 
 @dataclass(frozen=True)
@@ -36,7 +55,8 @@ class DatasetSpec:
     load_raw: Callable[[], Arrays] = field(repr=False, compare=False)
     available: Callable[[], bool] = field(repr=False, compare=False)
     description: str = ""
-    items: ItemKind = "images"  # how the Data page draws them
+    items: ItemKind = "images"  # how the Data page draws them, and which models fit
+    training: TrainingRecipe = NOTEBOOK_RECIPE
 
 
 def user_datasets_dir() -> Path:
@@ -97,6 +117,7 @@ BUILTIN = {
             lambda: True,
             "5,000 1-D signals of length 40 in 10 classes, made offline (Greydanus 2020)",
             items="signals",
+            training=MNIST1D_RECIPE,
         ),
     )
 }

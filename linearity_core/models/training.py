@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from linearity_core.data.datasets import Dataset
-from linearity_core.defaults import BATCH_SIZE
 from linearity_core.errors import LinearityError
 from linearity_core.models.architectures import ARCHITECTURES, compile_for_training
 
@@ -51,7 +50,13 @@ class TrainedModel:
     stopped: bool = False
 
 
-def build_model(arch_id: str, input_shape: tuple[int, ...], n_classes: int, seed: int) -> Any:
+def build_model(
+    arch_id: str,
+    input_shape: tuple[int, ...],
+    n_classes: int,
+    seed: int,
+    learning_rate: float = 1e-3,
+) -> Any:
     """A freshly initialised model; the same seed gives the same weights."""
     if arch_id not in ARCHITECTURES:
         raise LinearityError(f"unknown model {arch_id!r}; choose one of {', '.join(ARCHITECTURES)}")
@@ -71,7 +76,7 @@ def build_model(arch_id: str, input_shape: tuple[int, ...], n_classes: int, seed
         raise LinearityError(
             f"{arch_id} cannot be built for inputs of shape {input_shape}: {exc}"
         ) from exc
-    return compile_for_training(model)
+    return compile_for_training(model, learning_rate)
 
 
 def _progress_callback(
@@ -156,7 +161,8 @@ def train(
     on_epoch: EpochHook | None = None,
     train_subset: int | None = None,
 ) -> TrainedModel:
-    """Train like the notebook (Adam, batch 64); ``epochs=0`` gives the untrained model.
+    """Train with the dataset's recipe (the notebook's: Adam, batch 64); ``epochs=0``
+    gives the untrained model.
 
     The test set doubles as validation data, so every epoch reports its accuracy.
 
@@ -182,21 +188,24 @@ def train(
     import keras
 
     n_classes = len(dataset.class_names)
-    model = build_model(arch_id, dataset.input_shape, n_classes, seed)
+    recipe = dataset.spec.training
+    model = build_model(arch_id, dataset.input_shape, n_classes, seed, recipe.learning_rate)
     x, y = dataset.x_train, dataset.y_train
     if train_subset is not None:
         x, y = x[:train_subset], y[:train_subset]
+    if recipe.repeats > 1:  # several passes make one epoch; fit shuffles across them
+        x, y = np.concatenate([x] * recipe.repeats), np.concatenate([y] * recipe.repeats)
     y_test = keras.utils.to_categorical(dataset.y_test, n_classes)
     started = time.perf_counter()
     history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_accuracy": []}
     stopped = False
     if epochs > 0:
-        batches = -(-len(x) // BATCH_SIZE)
+        batches = -(-len(x) // recipe.batch_size)
         callback = _progress_callback(epochs, batches, on_progress, should_stop, on_epoch)
         model.fit(
             x,
             keras.utils.to_categorical(y, n_classes),
-            batch_size=BATCH_SIZE,
+            batch_size=recipe.batch_size,
             epochs=epochs,
             validation_data=(dataset.x_test, y_test),
             shuffle=True,

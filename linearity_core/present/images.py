@@ -83,7 +83,25 @@ def gallery_pictures(images: np.ndarray) -> list[np.ndarray]:
     return list(big)
 
 
-def signal_grid(signals: np.ndarray, captions: Sequence[str], columns: int = 8) -> go.Figure:
+def item_grid(
+    items: np.ndarray,
+    captions: Sequence[str],
+    hovers: Sequence[str],
+    columns: int = 8,
+    signals: bool = False,
+) -> go.Figure:
+    """Items as pictures, or as line plots when they are 1-D ``signals`` (MNIST-1D)."""
+    if signals:
+        return signal_grid(items, captions, columns, hovers)
+    return image_grid(items, captions, hovers, columns)
+
+
+def signal_grid(
+    signals: np.ndarray,
+    captions: Sequence[str],
+    columns: int = 8,
+    hovers: Sequence[str] | None = None,
+) -> go.Figure:
     """1-D signals (MNIST-1D) as small line plots, one per item, captioned as text."""
     from plotly.subplots import make_subplots
 
@@ -97,9 +115,17 @@ def signal_grid(signals: np.ndarray, captions: Sequence[str], columns: int = 8) 
         vertical_spacing=0.3 / max(rows, 1),
         shared_yaxes=True,
     )
+    columns = max(1, min(columns, len(flat)))
     for k, signal in enumerate(flat):
+        hover = plain((hovers or captions)[k]).replace("%{", "%\u200b{").replace("\n", "<br>")
         fig.add_trace(
-            go.Scatter(y=signal, mode="lines", line={"color": "#4c78a8"}, showlegend=False),
+            go.Scatter(
+                y=signal,
+                mode="lines",
+                line={"color": "#4c78a8"},
+                showlegend=False,
+                hovertemplate=hover + "<br>x %{x}: %{y:.3g}<extra></extra>",
+            ),
             row=k // columns + 1,
             col=k % columns + 1,
         )
@@ -108,5 +134,50 @@ def signal_grid(signals: np.ndarray, captions: Sequence[str], columns: int = 8) 
     fig.update_yaxes(visible=False)
     fig.update_layout(
         template=TEMPLATE, height=140 * rows + 40, margin={"l": 0, "r": 0, "t": 30, "b": 0}
+    )
+    return fig
+
+
+def class_signals(
+    signals: np.ndarray, labels: np.ndarray, class_names: Sequence[str], per_class: int = 12
+) -> go.Figure:
+    """One panel per class: a few of its signals, thin, and the class's mean signal, bold;
+    what tells the classes apart is seen at a glance (MNIST-1D's digits are templates
+    shifted, scaled, noised and padded)."""
+    from plotly.subplots import make_subplots
+
+    flat = np.asarray(signals, dtype=np.float32).reshape(len(signals), -1)
+    columns = min(5, len(class_names))
+    rows = -(-len(class_names) // columns)
+    names = [plain(c) for c in class_names]
+    fig = make_subplots(
+        rows=rows, cols=columns, subplot_titles=names, shared_yaxes=True, shared_xaxes=True
+    )
+    for c, name in enumerate(names):
+        members = flat[labels == c]
+        place = {"row": c // columns + 1, "col": c % columns + 1}
+        for signal in members[:per_class]:
+            line = {"color": "rgba(76,120,168,0.25)", "width": 1}
+            fig.add_trace(
+                go.Scatter(y=signal, mode="lines", line=line, hoverinfo="skip", showlegend=False),
+                **place,
+            )
+        if len(members):
+            fig.add_trace(
+                go.Scatter(
+                    y=members.mean(axis=0),
+                    mode="lines",
+                    line={"color": "#e45756", "width": 3},
+                    name="class mean",
+                    showlegend=c == 0,
+                    hovertemplate=f"{name} mean<br>x %{{x}}: %{{y:.3g}}<extra></extra>",
+                ),
+                **place,
+            )
+    fig.update_layout(
+        template=TEMPLATE,
+        title="Signals by class: a few of each (thin) and the class mean (red)",
+        height=220 * rows + 80,
+        legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
     )
     return fig

@@ -105,8 +105,9 @@ def overlay_notes() -> str:
     return (
         "**Reading the chart**\n\n"
         "- **One line per model**, through the mean score of each of its layers. The four "
-        "variants stack the same layers in the same order, so layers line up by position "
-        "(``relu_1 / tanh_1 / ...``); runs of one model line up by name.\n"
+        "variants stack the same layers in the same order, so layers line up by position, "
+        "named after the first model's (hover a point for each model's own layer); runs "
+        "of one model line up by name.\n"
         "- **Up to the first activation, every line is at 0**: conv_1 is linear whatever "
         "comes after it.\n"
         "- **The no-activation variant stays at 0 until the softmax**: a stack of linear "

@@ -78,9 +78,11 @@ class ModelHandle:
         return {k: self.meta[k] for k in ("arch", "epochs", "seed") if k in self.meta}
 
 
-def model_keys() -> list[str]:
-    """Every model that can be selected: the architectures, then the user's uploads."""
-    return list(ARCHITECTURES) + [UPLOAD_PREFIX + k for k in list_uploads()]
+def model_keys(input_shape: tuple[int, ...] | None = None) -> list[str]:
+    """Every model that can be selected: the architectures (those that take items of
+    ``input_shape``, when given), then the user's uploads."""
+    archs = [k for k, a in ARCHITECTURES.items() if input_shape is None or a.fits(input_shape)]
+    return archs + [UPLOAD_PREFIX + k for k in list_uploads()]
 
 
 def model_label(key: str) -> str:

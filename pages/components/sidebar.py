@@ -55,7 +55,9 @@ def sidebar() -> Selection:
     specs = list_datasets()
     init_selection()
     apply_pending_selection()
-    keys = model_keys()
+    # Only the built-in models that take this dataset's items (images or 1-D signals).
+    spec = specs.get(st.session_state.get("dataset") or chosen().dataset_id)
+    keys = model_keys(spec.input_shape or None if spec is not None else None)
     _seed_widgets(chosen(), list(specs), keys)
     with st.sidebar:
         dataset = st.selectbox(

@@ -56,3 +56,24 @@ def test_the_heatmap_reads_scale_free_and_per_layer(app, tiny_dataset):
     expected = np.where(top > 0, means.to_numpy() / np.where(top > 0, top, 1), 0.0)
     np.testing.assert_allclose(z, expected, rtol=1e-6)
     assert np.isclose(z.max(axis=1)[top[:, 0] > 0], 1.0).all()  # each layer to its largest
+
+
+def test_a_1d_models_classes_are_drawn_with_signals_as_lines(app, linearity_home):
+    ui.open_page(
+        app,
+        "pages/classes.py",
+        dataset="mnist1d",
+        model="cnn1d",
+        epochs="0",
+        classes_per_class="3",
+        classes_samples="2",
+    )
+    app.button(key="classes_run").click().run()
+    ui.finish_jobs()
+    app.run()
+    ui.assert_no_crash(app)
+    heat = next(f for f in ui.figures(app) if f["data"][0]["type"] == "heatmap")
+    assert heat["data"][0]["y"][:3] == ["reshape", "conv_1", "relu_1"]
+    extremes = [f for f in ui.figures(app) if f["data"][0]["type"] == "scatter"]
+    assert len(extremes) == 2  # most and least linear, as line plots of their signals
+    assert all(len(ui.values(t["y"])) == 40 for f in extremes for t in f["data"])

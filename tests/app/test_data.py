@@ -81,3 +81,23 @@ def test_the_gallery_shows_any_accepted_item_shape(app, x_shape):
     dataset_id = accept_dataset(buffer.getvalue(), "odd.npz")
     ui.open_on_untrained_mlp(app, "pages/data.py", dataset_id)
     assert len(app.get("image")) == 6  # every test item drawn in the gallery
+
+
+def test_mnist1d_is_drawn_as_lines_and_offers_its_three_models(app, linearity_home):
+    app.query_params.update(dataset="mnist1d", model="seed_cnn", epochs="0")
+    app.run()
+    ui.assert_no_crash(app)
+    models = app.sidebar.selectbox(key="model")
+    assert models.options[:3] == ["Logistic regression", "MLP", "1-D CNN"]
+    assert models.value == "logistic"  # the seed CNN takes images: the first that fits
+    app.switch_page("pages/data.py").run()
+    ui.assert_no_crash(app)
+    assert app.get("image") == []  # no pictures: signals are lines
+    figures = ui.figures(app)
+    by_class = next(f for f in figures if "Signals by class" in f["layout"]["title"]["text"])
+    means = [t for t in by_class["data"] if t.get("name") == "class mean"]
+    assert len(means) == 10  # one panel per digit, each with its mean signal
+    gallery = figures[-1]
+    assert {t["type"] for t in gallery["data"]} == {"scatter"}
+    assert len(gallery["data"]) == 32  # a page of the gallery
+    assert len(ui.values(gallery["data"][0]["y"])) == 40  # a whole signal each

@@ -17,7 +17,7 @@ def bars(app):
 def test_a_step_asks_first_then_reveals_the_claim_checked_on_the_run(app, tiny_dataset):
     result = notebook_run(tiny_dataset)
     ui.open_on_untrained_mlp(app, "pages/lesson.py", tiny_dataset)
-    assert app.subheader[0].value == "❓ Which layer will score exactly 0?"
+    assert app.subheader[0].value == ":material/help: Which layer will score exactly 0?"
     assert app.query_params["lesson_step"] == "1"
     assert [s.value[:20] for s in app.success] == ["Loaded from the cach"]  # no claim yet
     assert set(ui.values(bars(app)["y"])) == {0}  # the layers named, no bar drawn
