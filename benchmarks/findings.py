@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from linearity_core import MeasureConfig, RunConfig, Selection, load_dataset
 from linearity_core.analysis.mistakes import mistake_summary
-from linearity_core.analysis.sweep import breaking_points, sweep_epsilons, sweep_frame
+from linearity_core.analysis.sweep import growth, lattice_floor, sweep_epsilons, sweep_frame
 from linearity_core.service.analyses import submit_evolution, submit_sweep
 from linearity_core.service.jobs import job_service
 from linearity_core.service.runs import submit_run
@@ -71,9 +71,13 @@ def main() -> None:
     relu_1 = frame[frame["layer"] == "relu_1"].set_index("epsilon")["mean"]
     print("\n3. Epsilon sweep, relu_1 mean L by epsilon")
     print(relu_1.to_string(float_format=lambda v: f"{v:.5f}"))
-    breaks = breaking_points(frame).set_index("layer")["breaks_at"]
-    print(f"relu_1 leaves ±10% of its epsilon-0.04 value at epsilon {breaks['relu_1']:.4g}")
-    print(breaks.to_string(float_format=lambda v: f"{v:.4g}"))
+    rates = growth(frame, lattice_floor(CONFIG.measure.res)).set_index("layer")
+    row = rates.loc["relu_1"]
+    print(
+        f"relu_1 grows like epsilon^{row['slope']:.2f} and reaches half its largest mean "
+        f"at epsilon {row['half_at']:.4g}"
+    )
+    print(rates[["slope", "half_at"]].to_string(float_format=lambda v: f"{v:.4g}"))
 
 
 if __name__ == "__main__":
