@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
 from linearity_core.measure.results import RunResult
 from linearity_core.present.figures import layer_bars, layer_skeleton
@@ -13,7 +12,7 @@ from pages.components.charts import chart
 from pages.components.jobs import run_panel, trained_or_offer
 from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
-from pages.components.params import instances_param, measure_params, param_row, scale_param
+from pages.components.params import scored_params
 from pages.components.presenting import parameters, presenting
 from pages.components.state import page_start, show_url_notes, view_param
 
@@ -22,12 +21,9 @@ sel = page_start(
 )
 data = dataset_or_stop(sel)
 with parameters("layers"):
-    cols = param_row(8)
-    instances = instances_param(
-        cols[0], "layers", len(data.x_test), defaults.N_INSTANCES, "Random test images to score"
+    instances, measure, scale = scored_params(
+        "layers", len(data.x_test), "Random test images to score"
     )
-    measure = measure_params("layers", cols[1:])
-    scale = scale_param(cols[0], "layers")
     logits = view_param(
         st.checkbox,
         "Score the output's logits instead of its probabilities (white box)",

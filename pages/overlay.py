@@ -4,7 +4,6 @@ samples, drawn in one chart as each run finishes."""
 
 import streamlit as st
 
-from linearity_core import defaults
 from linearity_core.measure.config import RunConfig
 from linearity_core.present.notes import overlay_notes
 from linearity_core.service import comparison
@@ -12,7 +11,7 @@ from pages.components.jobs import analysis_panel, client_id
 from pages.components.layout import chart_and_notes
 from pages.components.loaders import dataset_or_stop
 from pages.components.overlay import overlay_chart
-from pages.components.params import instances_param, measure_params, param_row, scale_param
+from pages.components.params import scored_params
 from pages.components.presenting import parameters
 from pages.components.state import page_start, show_url_notes
 
@@ -24,12 +23,9 @@ sel = page_start(
 )
 data = dataset_or_stop(sel)
 with parameters("overlay"):
-    cols = param_row(8)
-    instances = instances_param(
-        cols[0], "overlay", len(data.x_test), defaults.N_INSTANCES, "The same test images for all"
+    instances, measure, scale = scored_params(
+        "overlay", len(data.x_test), "The same test images for every variant"
     )
-    measure = measure_params("overlay", cols[1:])
-    scale = scale_param(cols[0], "overlay")
 show_url_notes()
 if len(data.input_shape) != 3:
     st.info(

@@ -2,7 +2,9 @@
 a sweep shares its runs with the Layers page and comes back from the store at once. The
 runs are stored as part of their analysis, so the Runs page groups them under it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from linearity_core.analysis.sweep import sweep_configs
 from linearity_core.data.datasets import Dataset
@@ -14,7 +16,7 @@ from linearity_core.measure.results import RunResult
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.models.training import TrainingProgress
 from linearity_core.service.job import PYTHON_CLIENT, Job, JobContext, Outcome
-from linearity_core.service.jobs import JobService, job_service
+from linearity_core.service.jobs import JobService, Progress, job_service
 from linearity_core.service.runs import RunPlan, execute_run, plan_run
 from linearity_core.service.runstore import RunStore
 from linearity_core.service.selection import ModelHandle, Selection, load_model
@@ -31,6 +33,22 @@ class SweepProgress:
 
 
 SweepJob = Job[SweepProgress, SweepProgress]
+P = TypeVar("P", bound=Progress)
+
+
+def submit_analysis(
+    service: JobService,
+    job_id: str,
+    title: str,
+    view: View,
+    work: Callable[[JobContext[P]], Outcome[P]],
+    client: str,
+) -> Job[P, P]:
+    """The analysis job under ``job_id``: the one going on, else a new one (one per id)."""
+    job = service.get(job_id)
+    if job is not None and job.active and not job.stopping:
+        return job
+    return service.submit(job_id, "analysis", title, view, work, client)
 
 
 def sweep_plans(
@@ -101,10 +119,7 @@ def submit_sweep(
             ctx.report(SweepProgress(epsilons, tuple(results), len(results) / len(plans)))
         return Outcome(SweepProgress(epsilons, tuple(results), 1.0))
 
-    job = service.get(job_id)
-    if job is not None and job.active and not job.stopping:
-        return job
-    return service.submit(job_id, "analysis", title, view, work, client)
+    return submit_analysis(service, job_id, title, view, work, client)
 
 
 @dataclass(frozen=True)
@@ -200,7 +215,4 @@ def submit_evolution(
             ctx.report(EvolutionProgress(epochs, tuple(results), tuple(accuracies), fraction))
         return Outcome(EvolutionProgress(epochs, tuple(results), tuple(accuracies), 1.0, "done"))
 
-    job = service.get(job_id)
-    if job is not None and job.active and not job.stopping:
-        return job
-    return service.submit(job_id, "analysis", title, view, work, client)
+    return submit_analysis(service, job_id, title, view, work, client)

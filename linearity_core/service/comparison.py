@@ -12,7 +12,7 @@ from linearity_core.measure.executors import Executor
 from linearity_core.measure.results import RunResult
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.models.training import TrainingProgress
-from linearity_core.service.analyses import stored_runs, stub_handle
+from linearity_core.service.analyses import stored_runs, stub_handle, submit_analysis
 from linearity_core.service.job import PYTHON_CLIENT, Job, JobContext, Outcome
 from linearity_core.service.jobs import JobService, job_service
 from linearity_core.service.runs import execute_run, plan_run
@@ -114,7 +114,4 @@ def submit_comparison(
             ctx.report(ComparisonProgress(labels, tuple(results), (k + 1) * step))
         return Outcome(ComparisonProgress(labels, tuple(results), 1.0, "done"))
 
-    job = service.get(job_id)
-    if job is not None and job.active and not job.stopping:
-        return job
-    return service.submit(job_id, "analysis", title, view, work, client)
+    return submit_analysis(service, job_id, title, view, work, client)

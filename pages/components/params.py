@@ -91,6 +91,15 @@ def scale_param(col: Any, page: str) -> Measure:
     return picked
 
 
+def scored_params(
+    page: str, n_test: int, help: str, default: int = defaults.N_INSTANCES
+) -> tuple[int, MeasureConfig, Measure]:
+    """One row: how many test items, the measure's six parameters, and the Scores box."""
+    cols = param_row(8)
+    instances = instances_param(cols[0], page, n_test, default, help)
+    return instances, measure_params(page, cols[1:]), scale_param(cols[0], page)
+
+
 def per_layer_param(page: str) -> bool:
     """Whether a heatmap shows each layer against its own largest value."""
     return bool(

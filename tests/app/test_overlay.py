@@ -6,16 +6,14 @@ import numpy as np
 from tests.app import ui
 
 
+def variants_page(app, tiny_dataset):
+    """The Overlay page on the tiny images, untrained variants, 6 images of 3 samples."""
+    params = {"model": "seed_cnn", "epochs": "0", "overlay_instances": "6"}
+    ui.open_page(app, "pages/overlay.py", dataset=tiny_dataset, overlay_samples="3", **params)
+
+
 def test_compare_activations_draws_four_variants_in_one_chart(app, tiny_dataset):
-    ui.open_page(
-        app,
-        "pages/overlay.py",
-        dataset=tiny_dataset,
-        model="seed_cnn",
-        epochs="0",
-        overlay_instances="6",
-        overlay_samples="3",
-    )
+    variants_page(app, tiny_dataset)
     assert "Compare activations" in ui.texts(app.info)
     app.button(key="comparison_run").click().run()
     ui.assert_no_crash(app)
@@ -42,15 +40,7 @@ def test_compare_activations_draws_four_variants_in_one_chart(app, tiny_dataset)
 
     jobs = len(job_service().jobs())
     other = ui.another_session(app)
-    ui.open_page(
-        other,
-        "pages/overlay.py",
-        dataset=tiny_dataset,
-        model="seed_cnn",
-        epochs="0",
-        overlay_instances="6",
-        overlay_samples="3",
-    )
+    variants_page(other, tiny_dataset)
     (again,) = [f for f in ui.figures(other) if f["data"][0]["type"] == "scatter"]
     assert [t["name"] for t in again["data"]] == list(lines)
     assert len(job_service().jobs()) == jobs

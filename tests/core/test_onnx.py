@@ -13,27 +13,13 @@ from linearity_core.measure.engine import compute_run
 from linearity_core.service.catalog import accept_dataset, accept_model, load_dataset
 from linearity_core.service.selection import Selection, load_model
 from tests.core import onnx_graphs
+from tests.core.test_models import SEED_LAYERS
 
 onnx = pytest.importorskip("onnx")
 keras = pytest.importorskip("keras")
 CONFIG = RunConfig(measure=MeasureConfig(n_samples=5, seed=2), n_instances=24)
 # conv_1 ... softmax: the ONNX nodes carry the Keras layers' names.
-SEED_CNN = [
-    "conv_1",
-    "relu_1",
-    "maxp_1",
-    "drop_1",
-    "conv_2",
-    "relu_2",
-    "maxp_2",
-    "drop_2",
-    "flat",
-    "dense_1",
-    "relu_3",
-    "drop_3",
-    "dense_2",
-    "softmax",
-]
+SEED_CNN = SEED_LAYERS[1:]
 
 
 @pytest.fixture(scope="module")
