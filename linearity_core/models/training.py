@@ -60,6 +60,13 @@ def build_model(
     """A freshly initialised model; the same seed gives the same weights."""
     if arch_id not in ARCHITECTURES:
         raise LinearityError(f"unknown model {arch_id!r}; choose one of {', '.join(ARCHITECTURES)}")
+    arch = ARCHITECTURES[arch_id]
+    if not arch.fits(tuple(input_shape)):
+        takes = "1-D signals" if arch.inputs == "signals" else "images (height, width, channels)"
+        raise LinearityError(
+            f"{arch.name} takes {takes}, not items of shape {tuple(input_shape)}; pick a "
+            "model that takes this dataset's items"
+        )
     features = int(np.prod(input_shape))
     if features > MAX_BUILTIN_FEATURES:
         raise LinearityError(
@@ -71,7 +78,7 @@ def build_model(
 
     keras.utils.set_random_seed(seed)
     try:
-        model = ARCHITECTURES[arch_id].build(input_shape, n_classes)
+        model = arch.build(input_shape, n_classes)
     except ValueError as exc:
         raise LinearityError(
             f"{arch_id} cannot be built for inputs of shape {input_shape}: {exc}"

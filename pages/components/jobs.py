@@ -123,6 +123,8 @@ def run_panel(
         if job is not None and job.active:
             watched.add(job.id)
             first_snapshot(job)
+            if not job.active:  # done within the wait: redraw once, so the sidebar lists it
+                st.rerun()
     if job is None:
         if state.stored is not None:
             cache_note(state.stored)

@@ -52,7 +52,7 @@ def test_seed_cnn_matches_the_notebook():
     assert model.count_params() == 822_410
 
 
-@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+@pytest.mark.parametrize("arch", [a for a in ARCHITECTURES if ARCHITECTURES[a].inputs != "signals"])
 def test_every_architecture_adapts_to_cifar_shapes(arch):
     model = build_model(arch, (32, 32, 3), 10, seed=0)
     assert model.inputs[0].shape[1:] == (32, 32, 3)
@@ -303,3 +303,10 @@ def test_teaching_notes_name_the_models_own_layers():
     plain = teaching_names(layer_rows(dense_only, (4,)))
     assert plain.activation is None and plain.identity == ()
     assert plain.words()["activation"] == "an activation"  # said in words
+
+
+def test_a_model_for_other_items_is_refused_with_a_sentence():
+    with pytest.raises(LinearityError, match=r"1-D CNN takes 1-D signals, not items of shape"):
+        build_model("cnn1d", (32, 32, 3), 10, seed=0)
+    with pytest.raises(LinearityError, match=r"takes images .* not items of shape \(40,\)"):
+        build_model("seed_cnn", (40,), 10, seed=0)

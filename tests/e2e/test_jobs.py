@@ -27,7 +27,7 @@ def test_a_run_finishes_while_the_user_is_on_another_page(server, page):
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_selector("text=/instances · chunk [1-9]\\d*\\//")  # it is computing
     go(page, "Runs")  # the user looks around; the page that started the run is gone
-    job = sidebar_jobs(page).filter(has_text="Run · MLP, untrained")
+    job = sidebar_jobs(page).filter(has_text="Run · MLP, untrained").filter(has_text="seed 21")
     job.filter(has_text="%").first.wait_for()  # the sidebar shows it running, with progress
     shot(page, "jobs-1-running-elsewhere")
     job.filter(has_text="done").first.wait_for(timeout=240_000)  # it ends while we are away
