@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from benchmarks.rss import peak_growth
 from linearity_core import MeasureConfig, RunConfig
 from linearity_core.data.datasets import load_dataset, select_instances
 from linearity_core.measure.engine import compute_run
@@ -91,32 +91,17 @@ def floor_seconds(model, n_inputs, batch):
     return time.perf_counter() - start
 
 
-def rss_bytes():
-    with Path("/proc/self/statm").open() as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def memory_child(n):
     """Run all layers on n test instances; print peak RSS growth during the run and time."""
     data, model = seed_cnn()
     config = RunConfig(measure=MeasureConfig(n_samples=N_SAMPLES, seed=0), n_instances=n)
     fr = infer_feature_range(data.x_test)
     compute_run(model, data.x_test[:50], data.y_test[:50], config, feature_range=fr)  # warm
-    peak, base, running = [0], rss_bytes(), [True]
-
-    def watch():
-        while running[0]:
-            peak[0] = max(peak[0], rss_bytes())
-            time.sleep(0.005)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    start = time.perf_counter()
-    compute_run(model, data.x_test[:n], data.y_test[:n], config, feature_range=fr)
-    seconds = time.perf_counter() - start
-    running[0] = False
-    watcher.join()
-    print(json.dumps({"growth": peak[0] - base, "seconds": seconds}))
+    growth, seconds = peak_growth(
+        lambda: compute_run(model, data.x_test[:n], data.y_test[:n], config, feature_range=fr),
+        every_s=0.005,
+    )
+    print(json.dumps({"growth": growth, "seconds": seconds}))
 
 
 def in_child(n):

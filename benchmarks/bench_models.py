@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
+from benchmarks.rss import peak_growth
 from linearity_core import MeasureConfig, RunConfig
 
 N_SAMPLES = 20
@@ -38,10 +38,6 @@ def build(name):
     return keras.applications.ResNet50(input_shape=shape, weights=None, classes=10)
 
 
-def rss_bytes():
-    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def peak_child(name, chunk):
     """One chunk of ``chunk`` instances through the probe: peak RSS growth and estimate."""
     from linearity_core.measure.probes import ProbeKey, build_probe
@@ -52,19 +48,8 @@ def peak_child(name, chunk):
     rng = np.random.default_rng(0)
     probe(rng.random((key.per_instance, *shape)).astype(np.float32))  # trace, warm
     batch = rng.random((key.per_instance * chunk, *shape)).astype(np.float32)
-    base, peak, running = rss_bytes(), [0], [True]
-
-    def watch():
-        while running[0]:
-            peak[0] = max(peak[0], rss_bytes())
-            time.sleep(0.002)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    probe(batch)
-    running[0] = False
-    watcher.join()
-    print(json.dumps({"measured": peak[0] - base, "estimate": probe.bytes_per_instance() * chunk}))
+    measured, _ = peak_growth(lambda: probe(batch))
+    print(json.dumps({"measured": measured, "estimate": probe.bytes_per_instance() * chunk}))
 
 
 def peak(name, chunk):

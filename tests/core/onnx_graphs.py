@@ -50,23 +50,27 @@ def seed_cnn_onnx(model) -> bytes:
         inits.extend([_tensor(f"{name}.w", kernel), _tensor(f"{name}.b", bias)])
         nodes.append(helper.make_node("Gemm", [x, f"{name}.w", f"{name}.b"], [y], name=name))
 
-    conv("conv_1", "input", "c1")
-    nodes += [
-        helper.make_node("Relu", ["c1"], ["r1"], name="relu_1"),
-        helper.make_node(
-            "MaxPool", ["r1"], ["p1"], name="maxp_1", kernel_shape=[2, 2], strides=[2, 2]
-        ),
-        helper.make_node("Identity", ["p1"], ["d1"], name="drop_1"),
-    ]
-    conv("conv_2", "d1", "c2")
-    nodes += [
-        helper.make_node("Relu", ["c2"], ["r2"], name="relu_2"),
-        helper.make_node(
-            "MaxPool", ["r2"], ["p2"], name="maxp_2", kernel_shape=[2, 2], strides=[2, 2]
-        ),
-        helper.make_node("Dropout", ["p2"], ["d2"], name="drop_2"),
-        helper.make_node("Flatten", ["d2"], ["flat"], name="flat"),
-    ]
+    def block(k, x, drop):
+        """conv_k, relu_k, maxp_k and drop_k (an Identity or a Dropout node) from ``x``."""
+        conv(f"conv_{k}", x, f"c{k}")
+        nodes.extend(
+            [
+                helper.make_node("Relu", [f"c{k}"], [f"r{k}"], name=f"relu_{k}"),
+                helper.make_node(
+                    "MaxPool",
+                    [f"r{k}"],
+                    [f"p{k}"],
+                    name=f"maxp_{k}",
+                    kernel_shape=[2, 2],
+                    strides=[2, 2],
+                ),
+                helper.make_node(drop, [f"p{k}"], [f"d{k}"], name=f"drop_{k}"),
+            ]
+        )
+
+    block(1, "input", "Identity")
+    block(2, "d1", "Dropout")
+    nodes.append(helper.make_node("Flatten", ["d2"], ["flat"], name="flat"))
     c, h, wd = w["conv_2"][0].shape[3], h_in // 4, w_in // 4
     # PyTorch's flatten order (c, h, w) to Keras's (h, w, c): row k of ours is theirs.
     rows = np.arange(h * wd * c).reshape(h, wd, c).transpose(2, 0, 1).reshape(-1)

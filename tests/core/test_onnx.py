@@ -14,6 +14,7 @@ from linearity_core.service.catalog import accept_dataset, accept_model, load_da
 from linearity_core.service.selection import Selection, load_model
 from tests.core import onnx_graphs
 from tests.core.test_models import SEED_LAYERS
+from tests.npz import random_classes_npz
 
 onnx = pytest.importorskip("onnx")
 keras = pytest.importorskip("keras")
@@ -101,16 +102,8 @@ CONFIG_16 = RunConfig(measure=MeasureConfig(n_samples=5, seed=2), n_instances=16
 
 
 def fashion_like():
-    rng = np.random.default_rng(0)
-    buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        x_train=rng.integers(0, 256, (40, 28, 28)).astype(np.uint8),
-        y_train=np.arange(40) % 10,
-        x_test=rng.integers(0, 256, (20, 28, 28)).astype(np.uint8),
-        y_test=np.arange(20) % 10,
-    )
-    return load_dataset(accept_dataset(buffer.getvalue(), "fashion_like.npz"))
+    raw = random_classes_npz((28, 28), 40, 20, 10)
+    return load_dataset(accept_dataset(raw, "fashion_like.npz"))
 
 
 def test_an_uploaded_onnx_model_runs_as_it_does_in_memory(seed_cnn):

@@ -153,3 +153,10 @@ def count_at_least(locator, n: int) -> int:
     after the text that announces them, so an instant count would race with Plotly."""
     locator.nth(n - 1).wait_for(state="attached")
     return locator.count()
+
+
+def open_view(page, url: str, title: str) -> None:
+    """Open ``url`` and wait, as the user does, for its page's title and the script's end."""
+    page.goto(url)
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    wait_idle(page)

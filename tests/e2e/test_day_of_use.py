@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import shot, start_server, wait_idle
+from tests.e2e.conftest import open_view, shot, start_server, wait_idle
 from tests.e2e.test_dashboard import go, no_exception, set_number
 from tests.e2e.test_share import fresh_page
 
@@ -39,9 +39,9 @@ def options_of(page, label: str) -> list[str]:
 
 def test_runs_and_jobs_that_differ_in_one_parameter_are_told_apart(server, page):
     for seed in (31, 32):
-        page.goto(f"{server['url']}/layers?{MLP}&layers_instances=50&layers_seed={seed}")
-        page.wait_for_selector("h1:has-text('Layers')")
-        wait_idle(page)
+        open_view(
+            page, f"{server['url']}/layers?{MLP}&layers_instances=50&layers_seed={seed}", "Layers"
+        )
         run_and_wait(page)
     jobs = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').all_inner_texts()
     ours = [j for j in jobs if "50 instances" in j]
@@ -53,9 +53,7 @@ def test_runs_and_jobs_that_differ_in_one_parameter_are_told_apart(server, page)
 
 
 def test_one_back_press_goes_back_one_page(server, page):
-    page.goto(f"{server['url']}/?{MLP}")
-    page.wait_for_selector("h1:has-text('Data')")
-    wait_idle(page)
+    open_view(page, f"{server['url']}/?{MLP}", "Data")
     go(page, "Layers")
     for samples in (5, 6, 7):  # three parameter changes: each replaces the page's entry
         set_number(page, "Samples", samples)
@@ -71,11 +69,11 @@ def test_one_back_press_goes_back_one_page(server, page):
 
 
 def test_a_resumed_run_counts_both_sittings(server, page):
-    page.goto(
-        f"{server['url']}/layers?{MLP}&layers_instances=4000&layers_samples=100&layers_seed=41"
+    open_view(
+        page,
+        f"{server['url']}/layers?{MLP}&layers_instances=4000&layers_samples=100&layers_seed=41",
+        "Layers",
     )
-    page.wait_for_selector("h1:has-text('Layers')")
-    wait_idle(page)
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_selector("text=/instances · chunk [3-9]\\//", timeout=120_000)
     page.get_by_role("button", name="Stop", exact=True).click()
@@ -114,9 +112,7 @@ def test_a_shared_classes_link_keeps_the_layer_and_the_class(server, browser):
 @pytest.mark.parametrize("width", [800, 390])
 def test_narrow_windows_keep_fields_whole(server, browser, width):
     page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{server['url']}/layers?{MLP}&layers_instances=100")
-    page.wait_for_selector("h1:has-text('Layers')")
-    wait_idle(page)
+    open_view(page, f"{server['url']}/layers?{MLP}&layers_instances=100", "Layers")
     run_and_wait(page)
     for label in ("Instances", "Resolution", "Aggregation", "Sampling"):
         box = page.locator('[data-testid="stWidgetLabel"]', has_text=label).first.bounding_box()

@@ -2,15 +2,16 @@
 sidebar's Jobs list show them as text, and no viewer's browser fetches what they name."""
 
 import http.server
-import io
 import threading
 from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from tests.e2e.conftest import shot, wait_idle
+from tests.e2e.conftest import open_view, shot, wait_idle
 from tests.e2e.test_dashboard import no_exception
+from tests.e2e.test_day_of_use import run_and_wait
+from tests.npz import random_classes_npz
 
 pytestmark = pytest.mark.e2e
 
@@ -41,27 +42,18 @@ def test_hostile_names_are_text_in_the_browser(server, page, tmp_path, monkeypat
     from linearity_core.service.catalog import accept_dataset, accept_model, load_dataset
 
     clear_dataset_cache()
-    rng = np.random.default_rng(0)
-    buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        x_train=rng.integers(0, 256, (40, 6, 6)).astype(np.uint8),
-        y_train=np.arange(40) % 3,
-        x_test=rng.integers(0, 256, (12, 6, 6)).astype(np.uint8),
-        y_test=np.arange(12) % 3,
-        class_names=np.array([pixel, "**BIG**", tag]),
-    )
-    dataset = accept_dataset(buffer.getvalue(), "hostile.npz", "hostile")
+    names = np.array([pixel, "**BIG**", tag])
+    raw = random_classes_npz((6, 6), 40, 12, 3, class_names=names)
+    dataset = accept_dataset(raw, "hostile.npz", "hostile")
     data = load_dataset(dataset)
     build_model("mlp", data.input_shape, 3, seed=0).save(tmp_path / "m.keras")
     key = accept_model((tmp_path / "m.keras").read_bytes(), "**BIG**.keras", data)
-    page.goto(
-        f"{server['url']}/layers?dataset={dataset}&model={key}&layers_instances=12&layers_samples=3"
+    open_view(
+        page,
+        f"{server['url']}/layers?dataset={dataset}&model={key}&layers_instances=12&layers_samples=3",
+        "Layers",
     )
-    page.wait_for_selector("h1:has-text('Layers')")
-    wait_idle(page)
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.wait_for_selector("text=Computed in", timeout=120_000)
+    run_and_wait(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("**BIG**").first.wait_for()  # the job's title, as written
     assert sidebar.locator("strong", has_text="BIG").count() == 0

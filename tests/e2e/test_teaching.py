@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import shot, wait_idle
+from tests.e2e.conftest import open_view, shot, wait_idle
 from tests.e2e.test_dashboard import no_exception
 from tests.e2e.test_day_of_use import run_and_wait
 
@@ -45,17 +45,13 @@ def test_presenter_mode_fits_layers_and_classes_on_a_projector(server, browser, 
     width, height = size
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.set_default_timeout(120_000)
-    page.goto(f"{server['url']}/layers?{MLP}&layers_instances=40&present=1")
-    page.wait_for_selector("h1:has-text('Layers')")
-    wait_idle(page)
+    open_view(page, f"{server['url']}/layers?{MLP}&layers_instances=40&present=1", "Layers")
     assert page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count() == 1
     run_and_wait(page)
     page.evaluate("() => window.scrollTo(0, 0)")
     assert_fits(chart_on_screen(page))
     shot(page, f"present-layers-{width}x{height}")
-    page.goto(f"{server['url']}/classes?{MLP}&classes_per_class=4&present=1")
-    page.wait_for_selector("h1:has-text('Classes')")
-    wait_idle(page)
+    open_view(page, f"{server['url']}/classes?{MLP}&classes_per_class=4&present=1", "Classes")
     run_and_wait(page)
     page.evaluate("() => window.scrollTo(0, 0)")
     assert_fits(chart_on_screen(page))
@@ -64,9 +60,7 @@ def test_presenter_mode_fits_layers_and_classes_on_a_projector(server, browser, 
 
 
 def test_the_lesson_goes_through_every_step_with_the_arrow_keys(server, page):
-    page.goto(f"{server['url']}/lesson?{MLP}")
-    page.wait_for_selector("h1:has-text('Lesson')")
-    wait_idle(page)
+    open_view(page, f"{server['url']}/lesson?{MLP}", "Lesson")
     run_and_wait(page)
     for step in range(1, STEPS + 1):
         page.wait_for_selector(f"text=Step {step} of {STEPS}")
@@ -94,12 +88,12 @@ def test_the_lesson_goes_through_every_step_with_the_arrow_keys(server, page):
 def test_compare_activations_draws_four_variants_in_one_chart(server, browser):
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(120_000)
-    page.goto(
+    open_view(
+        page,
         f"{server['url']}/overlay?dataset=fashion_mnist&model=seed_cnn&epochs=0"
-        "&overlay_instances=20&overlay_samples=5"
+        "&overlay_instances=20&overlay_samples=5",
+        "Overlay",
     )
-    page.wait_for_selector("h1:has-text('Overlay')")
-    wait_idle(page)
     page.get_by_role("button", name="Compare activations").click()
     lines = page.wait_for_function(
         """() => { const p = [...document.querySelectorAll('.js-plotly-plot')]
