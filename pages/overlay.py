@@ -6,6 +6,7 @@ import streamlit as st
 
 from linearity_core.measure.config import RunConfig
 from linearity_core.present.notes import overlay_notes
+from linearity_core.present.text import md
 from linearity_core.service import comparison
 from pages.components.jobs import analysis_panel, client_id
 from pages.components.layout import chart_and_notes
@@ -29,7 +30,7 @@ with parameters("overlay"):
 show_url_notes()
 if len(data.input_shape) != 3:
     st.info(
-        f"The seed CNN and its variants take images; {data.spec.name} holds "
+        f"The seed CNN and its variants take images; {md(data.spec.name)} holds "
         f"{len(data.input_shape)}-D inputs. Pick an image data set in the sidebar, or overlay "
         "stored runs of this data set on the **Runs** page."
     )
