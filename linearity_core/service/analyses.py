@@ -4,7 +4,7 @@ runs are stored as part of their analysis, so the Runs page groups them under it
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from linearity_core.analysis.sweep import sweep_configs
 from linearity_core.data.datasets import Dataset
@@ -49,6 +49,25 @@ def submit_analysis(
     if job is not None and job.active and not job.stopping:
         return job
     return service.submit(job_id, "analysis", title, view, work, client)
+
+
+def stored_or_run(
+    plan: RunPlan,
+    store: RunStore,
+    ctx: JobContext[Any],
+    part_of: str,
+    executor: Executor | None = None,
+    report: Callable[[Any], None] | None = None,
+) -> RunResult | None:
+    """The planned run from the store, else computed (and stored as part of ``part_of``);
+    None when the job was stopped before it finished."""
+    found = store.load(plan.key, plan.config)
+    if found is not None:
+        return found
+    outcome = execute_run(
+        plan, store, report=report, should_stop=ctx.should_stop, executor=executor, part_of=part_of
+    )
+    return None if outcome.stopped else outcome.result.result
 
 
 def sweep_plans(
@@ -102,19 +121,14 @@ def submit_sweep(
     def work(ctx: JobContext[SweepProgress]) -> Outcome[SweepProgress]:
         results: list[RunResult] = []
         for k, plan in enumerate(plans):
-            done = store.load(plan.key, plan.config)
+
+            def report(snap: object, k: int = k) -> None:
+                inner = float(getattr(snap, "fraction", 0.0))
+                ctx.report(SweepProgress(epsilons, tuple(results), (k + inner) / len(plans)))
+
+            done = stored_or_run(plan, store, ctx, job_id, report=report)
             if done is None:
-
-                def report(snap: object, k: int = k) -> None:
-                    inner = float(getattr(snap, "fraction", 0.0))
-                    ctx.report(SweepProgress(epsilons, tuple(results), (k + inner) / len(plans)))
-
-                outcome = execute_run(
-                    plan, store, report=report, should_stop=ctx.should_stop, part_of=job_id
-                )
-                if outcome.stopped:
-                    return Outcome(SweepProgress(epsilons, tuple(results), k / len(plans)), True)
-                done = outcome.result.result
+                return Outcome(SweepProgress(epsilons, tuple(results), k / len(plans)), True)
             results.append(done)
             ctx.report(SweepProgress(epsilons, tuple(results), len(results) / len(plans)))
         return Outcome(SweepProgress(epsilons, tuple(results), 1.0))
@@ -199,16 +213,10 @@ def submit_evolution(
                 handle = load_model(at_epoch, dataset)
             if handle is None:
                 raise LinearityError(f"epoch {epoch} of {ref.label} could not be made")
-            plan = plan_run(dataset, handle, config)
-            result = store.load(plan.key, config)
+            result = stored_or_run(plan_run(dataset, handle, config), store, ctx, job_id, executor)
             if result is None:
-                outcome = execute_run(
-                    plan, store, should_stop=ctx.should_stop, executor=executor, part_of=job_id
-                )
-                if outcome.stopped:
-                    partial = EvolutionProgress(epochs, tuple(results), tuple(accuracies))
-                    return Outcome(partial, stopped=True)
-                result = outcome.result.result
+                partial = EvolutionProgress(epochs, tuple(results), tuple(accuracies))
+                return Outcome(partial, stopped=True)
             results.append(result)
             accuracies.append(float(handle.meta["test_accuracy"]))
             fraction = 0.5 + 0.5 * len(results) / len(epochs)

@@ -12,10 +12,15 @@ from linearity_core.measure.executors import Executor
 from linearity_core.measure.results import RunResult
 from linearity_core.models.store import ModelRef, ModelStore
 from linearity_core.models.training import TrainingProgress
-from linearity_core.service.analyses import stored_runs, stub_handle, submit_analysis
+from linearity_core.service.analyses import (
+    stored_or_run,
+    stored_runs,
+    stub_handle,
+    submit_analysis,
+)
 from linearity_core.service.job import PYTHON_CLIENT, Job, JobContext, Outcome
 from linearity_core.service.jobs import JobService, job_service
-from linearity_core.service.runs import execute_run, plan_run
+from linearity_core.service.runs import plan_run
 from linearity_core.service.runstore import RunStore
 from linearity_core.service.selection import Selection, load_model
 from linearity_core.service.urls import View
@@ -101,15 +106,9 @@ def submit_comparison(
             ctx.report(
                 ComparisonProgress(labels, tuple(results), (k + 0.5) * step, f"scoring {ref.label}")
             )
-            plan = plan_run(dataset, handle, config)
-            result = store.load(plan.key, config)
+            result = stored_or_run(plan_run(dataset, handle, config), store, ctx, job_id, executor)
             if result is None:
-                outcome = execute_run(
-                    plan, store, should_stop=ctx.should_stop, executor=executor, part_of=job_id
-                )
-                if outcome.stopped:
-                    return Outcome(ComparisonProgress(labels, tuple(results)), stopped=True)
-                result = outcome.result.result
+                return Outcome(ComparisonProgress(labels, tuple(results)), stopped=True)
             results.append(result)
             ctx.report(ComparisonProgress(labels, tuple(results), (k + 1) * step))
         return Outcome(ComparisonProgress(labels, tuple(results), 1.0, "done"))
