@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from benchmarks.rss import peak_growth
+from benchmarks.timing import pass_seconds
 from linearity_core import MeasureConfig, RunConfig
 from linearity_core.data.datasets import load_dataset, select_instances
 from linearity_core.measure.engine import compute_run
@@ -81,14 +82,7 @@ def floor_seconds(model, n_inputs, batch):
     import tensorflow as tf
 
     fn = tf.function(lambda b: model(b, training=False))
-    block = np.random.default_rng(0).random((batch, *model.inputs[0].shape[1:]), np.float32)
-    fn(block)
-    start, done = time.perf_counter(), 0
-    while done < n_inputs:
-        size = min(batch, n_inputs - done)
-        fn(block[:size])
-        done += size
-    return time.perf_counter() - start
+    return pass_seconds(fn, model.inputs[0].shape[1:], n_inputs, batch)
 
 
 def memory_child(n):

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 from benchmarks.rss import peak_growth
+from benchmarks.timing import pass_seconds
 from linearity_core import MeasureConfig, RunConfig
 
 N_SAMPLES = 20
@@ -77,26 +78,16 @@ def run_against_floor(name, n=40):
     compute_run(model, x[:2], np.zeros(2), config, x_reference=x)  # trace the probe once
     # The least any all-layer measure costs: every layer's output computed and read once.
     every = keras_every_layer(model)
+    forward = tf.function(lambda b: model(b, training=False))
+    inputs = n * config.measure.inputs_per_instance
     best_run = best_floor = best_read = float("inf")
     for _ in range(2):  # alternate, so all see the same machine
         start = time.perf_counter()
         result = compute_run(model, x, np.zeros(n), config, x_reference=x)
         best_run = min(best_run, time.perf_counter() - start)
         batch = result.timings.chunk_size * config.measure.inputs_per_instance
-        fn = tf.function(lambda b: model(b, training=False))
-        block = rng.random((batch, *shape)).astype(np.float32)
-        fn(block)
-        start, done = time.perf_counter(), 0
-        while done < n * config.measure.inputs_per_instance:
-            fn(block)
-            done += batch
-        best_floor = min(best_floor, time.perf_counter() - start)
-        every(block)
-        start, done = time.perf_counter(), 0
-        while done < n * config.measure.inputs_per_instance:
-            every(block)
-            done += batch
-        best_read = min(best_read, time.perf_counter() - start)
+        best_floor = min(best_floor, pass_seconds(forward, shape, inputs, batch))
+        best_read = min(best_read, pass_seconds(every, shape, inputs, batch))
     return best_run, best_floor, best_read, len(result.layers), result.timings.chunk_size
 
 
