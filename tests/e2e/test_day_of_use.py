@@ -58,6 +58,7 @@ def test_one_back_press_goes_back_one_page(server, page):
     for samples in (5, 6, 7):  # three parameter changes: each replaces the page's entry
         set_number(page, "Samples", samples)
     page.wait_for_url(re.compile("layers_samples=7"))
+    wait_idle(page)  # the last change has been drawn, as a user sees before pressing Back
     page.go_back()
     page.wait_for_selector("h1:has-text('Data')")
     wait_idle(page)

@@ -109,7 +109,9 @@ def test_own_model_and_data_through_every_page(server, page, tmp_path):
     )
     wait_sidebar(page, "Model", "Uploaded: seq.keras")
     page.wait_for_selector("text=Test accuracy")  # on the selected data
-    assert page.get_by_text("fed by").count() >= 1  # the layer table shows the topology
+    # The layer table shows the topology; it is drawn a moment after the accuracy above it.
+    page.get_by_text("fed by").first.wait_for()
+    assert page.get_by_text("fed by").count() >= 1
     no_exception(page)
     shot(page, "uploads-2-model")
 
